@@ -1,0 +1,140 @@
+"""The answer's layout: stream neighbours share a lane.
+
+    python fixed_rnn.py                        # the seed's settings: 3000 steps, seed 0
+
+A stream of random bits (data.py) is cut into a batch, fed to a 2-layer LSTM, and trained
+to name the class 2 * previous bit + current bit at every position. The LSTM state is
+carried from one batch to the next, as in the StackOverflow question this reproduces.
+
+broken_rnn.py is this file with another layout: `diff broken_rnn.py fixed_rnn.py` shows
+the only lines that differ, in to_lanes and from_lanes below. Everything else is the same.
+
+Flags: --steps, --seed, --eval-positions, --report-json PATH (see --help).
+"""
+import os
+import time
+
+import numpy as np
+
+import data
+import report
+from quiet_tf import keras, tf
+
+# --- settings: the seed's, one a line ------------------------------------------------
+BATCH_SIZE = 7  # lanes: sequences the LSTM runs side by side
+SEQ_LEN = 50  # time steps in each lane
+LSTM_UNITS = 5  # units in each LSTM layer
+LSTM_LAYERS = 2  # stacked LSTM layers
+LEARNING_RATE = 0.1  # plain SGD
+CLIP_NORM = 10.0  # gradients are clipped to this global norm
+STEPS = 3000  # training steps, a fresh random batch each
+PRINT_EVERY = 300  # print the loss every this many steps; also steps per tf.function call
+EVAL_POSITIONS = 10_000  # held-out stream positions to score, at least
+
+
+def parse_args(argv=None):
+    parser = report.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=report.whole_number(1), default=STEPS,
+                        help=f"training steps (default {STEPS})")
+    parser.add_argument("--seed", type=report.whole_number(0), default=0,
+                        help="seed for the weights and the data; same seed, same report (default 0)")
+    parser.add_argument("--eval-positions", type=report.whole_number(1), default=EVAL_POSITIONS,
+                        help=f"held-out stream positions to score, at least (default {EVAL_POSITIONS})")
+    parser.add_argument("--report-json", type=report.writable_path, metavar="PATH",
+                        help="also write the whole report as JSON to PATH")
+    return parser.parse_args(argv)
+
+
+# --- the layout: how the flat stream becomes the (batch, time, features) input ---------
+def to_lanes(stream, batch_size, seq_len):
+    """(n,) stream -> (batch, time, 1), the shape keras.layers.RNN reads."""
+    lanes = tf.reshape(stream, (batch_size, seq_len, 1))  # (batch, time, 1): stream[i] -> lane i // seq_len
+    return lanes  # already (batch, time, 1): stream neighbours share a lane
+
+
+def from_lanes(per_lane):
+    """(batch, time, k) RNN outputs -> (n, k) in stream order, to line up with the labels."""
+    stream_major = per_lane  # (batch, time, k): already in stream order
+    return tf.reshape(stream_major, (-1, per_lane.shape[-1]))  # (n, k): row i is stream[i]
+
+
+# --- model ---------------------------------------------------------------------------
+def build_model():
+    cells = [keras.layers.LSTMCell(LSTM_UNITS) for _ in range(LSTM_LAYERS)]
+    rnn = keras.layers.RNN(keras.layers.StackedRNNCells(cells), return_sequences=True, return_state=True)
+    head = keras.layers.Dense(data.NUM_CLASSES)  # LSTM output -> class logits
+    zero_state = [[tf.zeros((BATCH_SIZE, LSTM_UNITS))] * 2 for _ in range(LSTM_LAYERS)]  # [h, c] a layer
+
+    def forward(stream, state):
+        """Logits (n, classes) in stream order, and the state to carry to the next batch."""
+        lanes = tf.cast(to_lanes(stream, BATCH_SIZE, SEQ_LEN), tf.float32)  # (batch, time, 1)
+        outputs, *state = rnn(lanes, initial_state=state)  # outputs: (batch, time, units)
+        return head(from_lanes(outputs)), state
+
+    rnn.build((BATCH_SIZE, SEQ_LEN, 1))  # creates the weights
+    head.build((None, LSTM_UNITS))
+    return forward, rnn.trainable_variables + head.trainable_variables, zero_state
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)  # the weights
+    tf.config.experimental.enable_op_determinism()
+    tf.config.threading.set_intra_op_parallelism_threads(1)  # tiny matrices: one thread is fastest
+    train_rng, eval_rng = data.generators(args.seed)  # the data
+    n = BATCH_SIZE * SEQ_LEN  # stream positions in one batch
+    forward, weights, state = build_model()
+    optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE, global_clipnorm=CLIP_NORM)
+
+    @tf.function(jit_compile=True)  # one compiled call trains a whole print interval
+    def train(streams, labels, state):
+        """One SGD step per row of streams and labels, (steps, n) each; each step's loss."""
+        losses = tf.TensorArray(tf.float32, size=streams.shape[0])
+        for step in tf.range(streams.shape[0]):
+            with tf.GradientTape() as tape:
+                logits, next_state = forward(streams[step], state)
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels[step], logits))
+            optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+            losses = losses.write(step, loss)
+            state = next_state  # carried into the next batch, as in the seed
+        return losses.stack(), state
+
+    @tf.function  # forward only, and not many calls: compiling it would cost more than it saves
+    def predict(stream, state):
+        logits, next_state = forward(stream, state)
+        return tf.nn.softmax(logits), next_state
+
+    settings = dict(seed=args.seed, steps=args.steps, batch_size=BATCH_SIZE, seq_len=SEQ_LEN,
+                    lstm_units=LSTM_UNITS, lstm_layers=LSTM_LAYERS, learning_rate=LEARNING_RATE,
+                    clip_norm=CLIP_NORM, print_every=PRINT_EVERY, eval_positions=args.eval_positions)
+    print(report.header(__doc__.splitlines()[0], settings), flush=True)
+    started, losses = time.perf_counter(), []
+    for first in range(0, args.steps, PRINT_EVERY):
+        streams = data.bit_streams(train_rng, min(PRINT_EVERY, args.steps - first), n)  # (steps, n)
+        interval_losses, state = train(tf.constant(streams), tf.constant(data.labels(streams)), state)
+        losses += interval_losses.numpy().tolist()
+        print(report.loss_line(first, losses[first]), flush=True)
+    train_seconds = time.perf_counter() - started
+
+    probe, _ = predict(tf.constant(data.probe_stream(n)), state)  # (n, classes); state left as is
+    streams = data.bit_streams(eval_rng, -(-args.eval_positions // n), n)  # whole batches, rounded up
+    probabilities = []
+    for stream in streams:  # the state carries on from training, batch to batch
+        batch_probabilities, state = predict(tf.constant(stream), state)
+        probabilities.append(batch_probabilities.numpy())
+    held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())
+
+    summary = dict(
+        script=os.path.basename(__file__), title=__doc__.splitlines()[0], settings=settings,
+        loss_history=losses,
+        probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,
+                   probabilities=probe.numpy()[list(data.PROBE_POSITIONS)].tolist()),
+        held_out=held_out, verdict=report.verdict(held_out),
+        timing=dict(train_seconds=round(train_seconds, 3)))
+    print(report.outcome(summary), end="")
+    if args.report_json:
+        report.write_json(args.report_json, summary)
+
+
+if __name__ == "__main__":
+    main()

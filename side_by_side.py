@@ -1,0 +1,51 @@
+"""Run broken_rnn.py and fixed_rnn.py at the same time and show their reports side by side.
+
+    python side_by_side.py                     # what `make demo` runs: the seed's settings
+    python side_by_side.py --steps 1000 --seed 1
+
+Both scripts get the same flags, so the layout is the only difference between the columns.
+"""
+import os
+import subprocess
+import sys
+
+import report
+
+SCRIPTS = ("broken_rnn.py", "fixed_rnn.py")
+GAP = "  |  "
+
+
+def parse_args(argv=None):
+    parser = report.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default: the scripts')")
+    parser.add_argument("--seed", type=report.whole_number(0), help="seed for both runs (default 0)")
+    parser.add_argument("--eval-positions", type=report.whole_number(1), help="held-out positions to score")
+    return parser.parse_args(argv)
+
+
+def side_by_side(left, right):
+    """Two blocks of text as two columns."""
+    left, right = left.splitlines(), right.splitlines()
+    width = max(map(len, left), default=0)
+    rows = max(len(left), len(right))
+    left += [""] * (rows - len(left))
+    right += [""] * (rows - len(right))
+    return "\n".join(f"{a:<{width}}{GAP}{b}".rstrip() for a, b in zip(left, right)) + "\n"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items() if value is not None]
+    here = os.path.dirname(os.path.abspath(__file__))
+    runs = [subprocess.Popen([sys.executable, os.path.join(here, script), *flags], text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for script in SCRIPTS]
+    outputs = [run.communicate() for run in runs]  # both train at once, one per core
+    for script, run, (_, errors) in zip(SCRIPTS, runs, outputs):
+        sys.stderr.write(errors)
+        if run.returncode:
+            sys.exit(f"{script} failed with exit status {run.returncode}")
+    print(side_by_side(*(f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs))), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Flags, bad input, files written, and the side-by-side view."""
+import ast
+import difflib
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+import report
+import side_by_side
+from conftest import ROOT, run, start
+
+BAD_FLAGS = [
+    ["--steps", "0"],
+    ["--steps", "-3"],
+    ["--steps", "ten"],
+    ["--steps", "1.5"],
+    ["--seed", "-1"],
+    ["--eval-positions", "0"],
+    ["--report-json", "/no/such/folder/report.json"],
+    ["--report-json", "."],  # a folder, not a file
+    ["--no-such-flag"],
+]
+
+
+@pytest.mark.parametrize("script", ["broken_rnn.py", "fixed_rnn.py", "side_by_side.py"])
+@pytest.mark.parametrize("flags", BAD_FLAGS, ids=" ".join)
+def test_bad_input_is_one_line_and_exit_2(script, flags):
+    if script == "side_by_side.py" and "--report-json" in flags:
+        flags = ["--no-such-flag"]  # side_by_side.py has no --report-json
+    result = run(script, *flags)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr  # one line, no traceback
+    assert script in result.stderr and result.stdout == ""
+
+
+def test_a_killed_run_leaves_no_report_file(tmp_path):
+    # the report is written at the very end, whole or not at all
+    started = start("fixed_rnn.py", report_path=tmp_path / "report.json")
+    time.sleep(4)
+    started[0].send_signal(signal.SIGINT)
+    started[0].communicate(timeout=60)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / "report.json"
+    path.write_text("old")
+    with pytest.raises(TypeError):
+        report.write_atomically(path, 12345)  # not text: fails halfway through
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["report.json"]
+    report.write_atomically(path, "new")
+    assert path.read_text() == "new" and os.listdir(tmp_path) == ["report.json"]
+
+
+def changed_lines(ours, theirs):
+    """Line numbers (1-based) of `ours` that differ from `theirs`."""
+    matcher = difflib.SequenceMatcher(a=ours, b=theirs, autojunk=False)
+    return {i + 1 for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal" for i in range(i1, i2)}
+
+
+def layout_lines(source):
+    """Line numbers where the two scripts may differ: the docstring, the shape settings,
+    and the bodies of to_lanes and from_lanes."""
+    tree = ast.parse(source)
+    allowed = set(range(1, tree.body[0].end_lineno + 1))  # the module docstring
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in ("to_lanes", "from_lanes"):
+            allowed |= set(range(node.lineno, node.end_lineno + 1))
+        if isinstance(node, ast.Assign) and node.targets[0].id in ("BATCH_SIZE", "SEQ_LEN"):
+            allowed.add(node.lineno)
+    return allowed
+
+
+def test_the_diff_is_only_the_layout():
+    broken = (ROOT / "broken_rnn.py").read_text().splitlines()
+    fixed = (ROOT / "fixed_rnn.py").read_text().splitlines()
+    diff = [line for line in difflib.unified_diff(broken, fixed, lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert 0 < len(diff) <= 20, "\n".join(diff)  # the lesson fits on one screen
+    for ours, theirs in ((broken, fixed), (fixed, broken)):
+        outside = changed_lines(ours, theirs) - layout_lines("\n".join(ours))
+        assert not outside, [ours[i - 1] for i in sorted(outside)]
+
+
+def test_side_by_side_puts_two_reports_in_columns():
+    text = side_by_side.side_by_side("a\nlonger line\n", "x\ny\nz\n")
+    assert text.splitlines() == ["a            |  x", "longer line  |  y", "             |  z"]
+
+
+def test_side_by_side_runs_both_scripts():
+    result = run("side_by_side.py", "--steps", "20", "--eval-positions", "100")
+    assert result.returncode == 0 and result.stderr == ""
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("== broken_rnn.py") and first.endswith("== fixed_rnn.py")
+    assert sum("verdict:" in line for line in result.stdout.splitlines()) == 1  # one row, two columns
+    assert result.stdout.count("verdict:") == 2
