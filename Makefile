@@ -1,0 +1,28 @@
+# make demo: set up .venv (first time only), then run both scripts side by side.
+# make test: the same set-up plus the test requirements, then the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test clean
+
+demo: $(VENV)/.requirements
+	$(BIN)/python side_by_side.py
+
+test: $(VENV)/.requirements-test
+	$(BIN)/python -m pytest
+
+$(VENV)/.requirements: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' || \
+	  { echo "TensorFlow 2.21 needs Python 3.11 to 3.13; try: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-test: $(VENV)/.requirements requirements-test.txt
+	$(PIP) -r requirements-test.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV)
