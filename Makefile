@@ -1,4 +1,5 @@
-# make demo: set up .venv (first time only), then run both scripts side by side.
+# make demo: set up .venv (first time only), then run both scripts side by side and draw
+#            their learning curves to learning_curves.png.
 # make test: the same set-up plus the test requirements, then the test suite.
 PYTHON ?= python3
 VENV := .venv
@@ -8,16 +9,16 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 .PHONY: demo test clean
 
 demo: $(VENV)/.requirements
-	$(BIN)/python side_by_side.py
+	$(BIN)/python side_by_side.py --plot learning_curves.png
 
 test: $(VENV)/.requirements-test
 	$(BIN)/python -m pytest
 
-$(VENV)/.requirements: requirements.txt
+$(VENV)/.requirements: requirements.txt requirements-plot.txt
 	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' || \
 	  { echo "TensorFlow 2.21 needs Python 3.11 to 3.13; try: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -r requirements.txt
+	$(PIP) -r requirements.txt -r requirements-plot.txt
 	touch $@
 
 $(VENV)/.requirements-test: $(VENV)/.requirements requirements-test.txt

@@ -7,11 +7,21 @@
 
 A model that sees only the current bit can tell {0, 2} from {1, 3} and nothing more.
 
+It also holds the check both training scripts run on their own layout. A lane map says
+which stream position sits at each (lane, time) slot of the RNN's input: push
+numpy.arange(n) through the layout code and read it off. From the map, `seen_previous`
+finds the targets whose previous bit the RNN has already read in the same lane, and
+`best_possible` gives the highest accuracy and lowest cross-entropy any model can reach
+with that layout.
+
     >>> import numpy as np, data
     >>> train_rng, eval_rng = data.generators(seed=0)
     >>> streams = data.bit_streams(train_rng, count=3, length=100)   # (3, 100)
     >>> data.labels(streams).shape
     (3, 100)
+    >>> lane_map = np.arange(100).reshape(2, 50).T     # the question's layout: (50 lanes, 2 steps)
+    >>> int(data.seen_previous(lane_map).sum())       # targets whose previous bit is in sight
+    0
 """
 import numpy as np
 
@@ -48,3 +58,36 @@ def confusion_matrix(true, predicted):
     counts = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     np.add.at(counts, (np.ravel(true), np.ravel(predicted)), 1)
     return counts
+
+
+def seen_previous(lane_map):
+    """For each stream position (n,): has the RNN already read the previous position, earlier
+    in the same lane? `lane_map` is (lanes, time): the stream position at each slot."""
+    lane_map = np.asarray(lane_map)
+    n = lane_map.size
+    if sorted(lane_map.ravel().tolist()) != list(range(n)):
+        raise ValueError("a lane map must hold each stream position 0..n-1 exactly once")
+    lane_of, time_of = np.empty(n, dtype=int), np.empty(n, dtype=int)
+    lane_of[lane_map], time_of[lane_map] = np.indices(lane_map.shape)
+    seen = np.zeros(n, dtype=bool)
+    seen[1:] = (lane_of[1:] == lane_of[:-1]) & (time_of[:-1] < time_of[1:])
+    return seen
+
+
+def best_possible(lane_map):
+    """The best held-out accuracy and cross-entropy (nats) of any model fed this layout.
+
+    A target whose previous bit is in sight can be named exactly. Any other target shows only
+    its current bit, and the model cannot tell which of these targets it faces, so it can only
+    bet on the share of them whose previous bit is 0. That share is 1/2 for all of them
+    but the stream's first element, whose predecessor always counts as 0. The state carried
+    in from the previous batch does not help: it holds bits of another, independent stream.
+    """
+    seen = seen_previous(lane_map)
+    hidden = int((~seen).sum())
+    forced = int(not seen[0])  # the first element: its "previous bit" is always 0
+    p_zero = (forced + 0.5 * (hidden - forced)) / hidden if hidden else 1.0  # P(previous 0 | hidden)
+    entropy = sum(p * np.log(1 / p) for p in (p_zero, 1 - p_zero) if p > 0)  # nats, per hidden target
+    n = seen.size
+    return {"accuracy": float((seen.sum() + hidden * max(p_zero, 1 - p_zero)) / n),
+            "cross_entropy": float(hidden * entropy / n)}

@@ -1,4 +1,4 @@
-"""The answer's layout: stream neighbours share a lane.
+"""The answer's layout: a batch-major reshape, (batch, time).
 
     python fixed_rnn.py                        # the seed's settings: 3000 steps, seed 0
 
@@ -9,9 +9,11 @@ carried from one batch to the next, as in the StackOverflow question this reprod
 broken_rnn.py is this file with another layout: `diff broken_rnn.py fixed_rnn.py` shows
 the only lines that differ, in to_lanes and from_lanes below. Everything else is the same.
 
-Flags: --steps, --seed, --eval-positions, --report-json PATH (see --help).
+Flags: --steps, --seed, --eval-positions, --batch-size, --seq-len, --report-json PATH,
+--plot PATH.png (see --help).
 """
 import os
+import sys
 import time
 
 import numpy as np
@@ -40,16 +42,22 @@ def parse_args(argv=None):
                         help="seed for the weights and the data; same seed, same report (default 0)")
     parser.add_argument("--eval-positions", type=report.whole_number(1), default=EVAL_POSITIONS,
                         help=f"held-out stream positions to score, at least (default {EVAL_POSITIONS})")
+    parser.add_argument("--batch-size", type=report.whole_number(1), default=BATCH_SIZE,
+                        help=f"lanes in a batch (default {BATCH_SIZE})")
+    parser.add_argument("--seq-len", type=report.whole_number(1), default=SEQ_LEN,
+                        help=f"time steps in a lane (default {SEQ_LEN})")
     parser.add_argument("--report-json", type=report.writable_path, metavar="PATH",
                         help="also write the whole report as JSON to PATH")
+    parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
+                        help="also draw the learning curve to PATH.png (needs matplotlib)")
     return parser.parse_args(argv)
 
 
 # --- the layout: how the flat stream becomes the (batch, time, features) input ---------
 def to_lanes(stream, batch_size, seq_len):
     """(n,) stream -> (batch, time, 1), the shape keras.layers.RNN reads."""
-    lanes = tf.reshape(stream, (batch_size, seq_len, 1))  # (batch, time, 1): stream[i] -> lane i // seq_len
-    return lanes  # already (batch, time, 1): stream neighbours share a lane
+    lanes = tf.reshape(stream, (batch_size, seq_len, 1))  # (batch, time, 1): fills lane 0 first
+    return lanes  # (batch, time, 1): lane j holds stream[j * seq_len], stream[j * seq_len + 1], ...
 
 
 def from_lanes(per_lane):
@@ -59,19 +67,20 @@ def from_lanes(per_lane):
 
 
 # --- model ---------------------------------------------------------------------------
-def build_model():
+def build_model(batch_size, seq_len):
     cells = [keras.layers.LSTMCell(LSTM_UNITS) for _ in range(LSTM_LAYERS)]
-    rnn = keras.layers.RNN(keras.layers.StackedRNNCells(cells), return_sequences=True, return_state=True)
+    rnn = keras.layers.RNN(keras.layers.StackedRNNCells(cells),
+                           return_sequences=True, return_state=True)  # time loop: one tf.while_loop
     head = keras.layers.Dense(data.NUM_CLASSES)  # LSTM output -> class logits
-    zero_state = [[tf.zeros((BATCH_SIZE, LSTM_UNITS))] * 2 for _ in range(LSTM_LAYERS)]  # [h, c] a layer
+    zero_state = [[tf.zeros((batch_size, LSTM_UNITS))] * 2 for _ in range(LSTM_LAYERS)]  # [h, c] a layer
 
     def forward(stream, state):
         """Logits (n, classes) in stream order, and the state to carry to the next batch."""
-        lanes = tf.cast(to_lanes(stream, BATCH_SIZE, SEQ_LEN), tf.float32)  # (batch, time, 1)
+        lanes = tf.cast(to_lanes(stream, batch_size, seq_len), tf.float32)  # (batch, time, 1)
         outputs, *state = rnn(lanes, initial_state=state)  # outputs: (batch, time, units)
         return head(from_lanes(outputs)), state
 
-    rnn.build((BATCH_SIZE, SEQ_LEN, 1))  # creates the weights
+    rnn.build((batch_size, seq_len, 1))  # creates the weights
     head.build((None, LSTM_UNITS))
     return forward, rnn.trainable_variables + head.trainable_variables, zero_state
 
@@ -82,8 +91,8 @@ def main(argv=None):
     tf.config.experimental.enable_op_determinism()
     tf.config.threading.set_intra_op_parallelism_threads(1)  # tiny matrices: one thread is fastest
     train_rng, eval_rng = data.generators(args.seed)  # the data
-    n = BATCH_SIZE * SEQ_LEN  # stream positions in one batch
-    forward, weights, state = build_model()
+    n = args.batch_size * args.seq_len  # stream positions in one batch
+    forward, weights, state = build_model(args.batch_size, args.seq_len)
     optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE, global_clipnorm=CLIP_NORM)
 
     @tf.function(jit_compile=True)  # one compiled call trains a whole print interval
@@ -93,7 +102,8 @@ def main(argv=None):
         for step in tf.range(streams.shape[0]):
             with tf.GradientTape() as tape:
                 logits, next_state = forward(streams[step], state)
-                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels[step], logits))
+                loss = tf.reduce_mean(  # mean cross-entropy over the n positions
+                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels[step], logits))
             optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
             losses = losses.write(step, loss)
             state = next_state  # carried into the next batch, as in the seed
@@ -104,10 +114,21 @@ def main(argv=None):
         logits, next_state = forward(stream, state)
         return tf.nn.softmax(logits), next_state
 
-    settings = dict(seed=args.seed, steps=args.steps, batch_size=BATCH_SIZE, seq_len=SEQ_LEN,
+    settings = dict(seed=args.seed, steps=args.steps, batch_size=args.batch_size, seq_len=args.seq_len,
                     lstm_units=LSTM_UNITS, lstm_layers=LSTM_LAYERS, learning_rate=LEARNING_RATE,
                     clip_norm=CLIP_NORM, print_every=PRINT_EVERY, eval_positions=args.eval_positions)
     print(report.header(__doc__.splitlines()[0], settings), flush=True)
+
+    # The index probe: push the positions 0..n-1 through the very layout code used for training,
+    # and read off which stream position each (lane, time) slot holds.
+    positions = np.arange(n)
+    lane_map = to_lanes(positions, args.batch_size, args.seq_len)  # (batch, time, 1)
+    if not np.array_equal(from_lanes(lane_map).numpy()[:, 0], positions):
+        sys.exit("from_lanes does not undo to_lanes: logits and labels would not line up")
+    lane_map = lane_map.numpy()[..., 0]  # (batch, time): the stream position in each slot
+    lanes, best = report.lane_summary(lane_map), data.best_possible(lane_map)
+    print(report.lane_lines(lanes), flush=True)
+
     started, losses = time.perf_counter(), []
     for first in range(0, args.steps, PRINT_EVERY):
         streams = data.bit_streams(train_rng, min(PRINT_EVERY, args.steps - first), n)  # (steps, n)
@@ -129,12 +150,18 @@ def main(argv=None):
         loss_history=losses,
         probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,
                    probabilities=probe.numpy()[list(data.PROBE_POSITIONS)].tolist()),
+        lanes=lanes, best_possible=best, loss_floors=report.loss_floors(best),
         held_out=held_out, verdict=report.verdict(held_out),
         timing=dict(train_seconds=round(train_seconds, 3)))
     print(report.outcome(summary), end="")
     if args.report_json:
         report.write_json(args.report_json, summary)
+    if args.plot:
+        report.plot_curves(args.plot, [summary])
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted: no report file was written")

@@ -1,8 +1,10 @@
 """What both training scripts share around the model: checking flags, printing the report,
-and writing its JSON copy. Nothing here knows which layout it is reporting on.
+writing its JSON copy, drawing the learning curve. Nothing here knows which layout it is
+reporting on: each script hands over its own lane map.
 """
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -11,6 +13,7 @@ import numpy as np
 
 import data
 
+LANES_SHOWN = 3  # lanes printed from the lane map
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 
 
@@ -54,26 +57,39 @@ def writable_path(text):
     return text
 
 
+def plot_path(text):
+    """argparse type: a writable .png path, and matplotlib installed to draw it."""
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"expected a .png file name, got {text!r}")
+    try:
+        import matplotlib  # noqa: F401  (only checked here; drawn in plot_curves)
+    except ImportError:
+        raise argparse.ArgumentTypeError(
+            "needs matplotlib, which is not installed: pip install -r requirements-plot.txt") from None
+    return writable_path(text)
+
+
 # --------------------------------------------------------------------------- output
-def write_atomically(path, text):
-    """Write to a temporary file beside `path`, then rename it into place: a crash never
-    leaves a half-written file, and an old file stays whole until the new one is ready."""
+def write_atomically(path, write):
+    """Call write(binary_file) on a temporary file beside `path`, then rename it into place:
+    a crash never leaves a half-written file, and an old file stays whole until the new one
+    is ready. A file that cannot be written is a one-line error, exit status 2."""
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
     try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def write_json(path, report):
-    try:
-        write_atomically(path, json.dumps(report, indent=1) + "\n")
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
     except OSError as error:
-        fail(f"cannot write the report to {path!r}: {error.strerror}")
+        fail(f"cannot write {path!r}: {error.strerror}")
+
+
+def write_json(path, summary):
+    write_atomically(path, lambda out: out.write((json.dumps(summary, indent=1) + "\n").encode()))
 
 
 def verdict(held_out):
@@ -98,6 +114,40 @@ def held_out_summary(probabilities, true):
     }
 
 
+def lane_summary(lane_map):
+    """What the JSON report keeps of a lane map (batch, time): its first lanes and the count."""
+    seen = data.seen_previous(lane_map)
+    return {"lanes": len(lane_map), "first_lanes": lane_map[:LANES_SHOWN].tolist(),
+            "seen_previous": int(seen.sum()), "targets": int(seen.size)}
+
+
+def positions_text(lane):
+    """Stream positions of one lane, runs of consecutive ones shortened: "0 ... 49", "0, 50"."""
+    runs, start = [], 0
+    for i in range(1, len(lane) + 1):
+        if i == len(lane) or lane[i] != lane[i - 1] + 1:
+            run = lane[start:i]
+            runs.append(", ".join(map(str, run)) if len(run) < 4 else f"{run[0]} ... {run[-1]}")
+            start = i
+    return ", ".join(runs) if len(runs) <= 4 else ", ".join(runs[:3]) + f", ... ({len(lane)} in all)"
+
+
+def lane_lines(lanes):
+    lines = ["lane map: stream positions in each lane, in time order"]
+    lines += [f"  lane {i} -> {positions_text(lane)}" for i, lane in enumerate(lanes["first_lanes"])]
+    if lanes["lanes"] > LANES_SHOWN:
+        lines.append(f"  ... and {lanes['lanes'] - LANES_SHOWN} more lanes")
+    lines.append(f"  previous bit read earlier in the same lane: {lanes['seen_previous']} of "
+                 f"{lanes['targets']}")
+    return "\n".join(lines) + "\n"
+
+
+def loss_floors(best):
+    """The horizontal lines of the learning curve, in nats; `best` is data.best_possible's."""
+    return {"guessing (ln 4)": math.log(4), "current bit only (ln 2)": math.log(2),
+            "best this layout allows": best["cross_entropy"]}
+
+
 def header(title, settings):
     return (f"{title}\n"
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
@@ -112,7 +162,7 @@ def loss_line(step, loss):
 
 def outcome(summary):
     """Everything printed after training: probe table, held-out scores, verdict."""
-    held_out = summary["held_out"]
+    held_out, best = summary["held_out"], summary["best_possible"]
     positions = ", ".join(map(str, data.PROBE_POSITIONS))
     lines = ["", f"probe: softmax on 0,0,1,0,1,1,... at {positions}",
              "  (row i is the position whose class is i)"]
@@ -120,10 +170,10 @@ def outcome(summary):
         lines.append("{}: [{:.4f} {:.4f} {:.4f} {:.4f}]".format(row, *probs))
     lines += [
         "",
-        f"held-out: {held_out['positions']} fresh positions",
-        f"  accuracy              {held_out['accuracy']:.4f}",
-        f"  current-bit accuracy  {held_out['current_bit_accuracy']:.4f}  (pair {PAIRS})",
-        f"  cross-entropy         {held_out['cross_entropy']:.4f} nats",
+        f"{'held-out: %d fresh positions' % held_out['positions']:<34}{'measured':>9}{'best, this layout':>19}",
+        f"{'  accuracy':<34}{held_out['accuracy']:>9.4f}{best['accuracy']:>19.4f}",
+        f"{'  current-bit accuracy ' + PAIRS:<34}{held_out['current_bit_accuracy']:>9.4f}",
+        f"{'  cross-entropy, nats':<34}{held_out['cross_entropy']:>9.4f}{best['cross_entropy']:>19.4f}",
         "  confusion matrix (rows true, columns predicted)",
         "          " + "".join(f"{f'pred {c}':>8}" for c in range(data.NUM_CLASSES)),
     ]
@@ -131,3 +181,32 @@ def outcome(summary):
         lines.append(f"  true {true_class} " + "".join(f"{count:8d}" for count in row))
     lines += ["", f"verdict: {summary['verdict']}"]
     return "\n".join(lines) + "\n"
+
+
+def plot_curves(path, summaries):
+    """Training loss against steps, one panel a run, with the loss floors as lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # draw to a file; no screen needed
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(summaries), figsize=(6 * len(summaries), 4.2),
+                                sharey=True, squeeze=False)
+    for axis, summary in zip(axes[0], summaries):
+        loss = np.array(summary["loss_history"])
+        window = min(50, len(loss))
+        axis.plot(loss, color="0.8", linewidth=0.6, label="loss at each step")
+        axis.plot(np.arange(window - 1, len(loss)), np.convolve(loss, np.ones(window) / window, "valid"),
+                  color="C0", linewidth=1.8, label=f"mean of {window} steps")
+        for (name, value), style in zip(summary["loss_floors"].items(), ("C3:", "C1--", "C2-.")):
+            axis.axhline(value, color=style[:2], linestyle=style[2:], label=f"{name}: {value:.3f}")
+        settings = summary["settings"]
+        axis.set_title(f"{summary['script']}: lanes of (batch {settings['batch_size']}, "
+                       f"time {settings['seq_len']}, 1)")
+        axis.set_xlabel("training step")
+        axis.set_ylim(0, 2.3)  # room for the legend above the curve
+        axis.legend(loc="upper right", fontsize="small")
+    axes[0][0].set_ylabel("training loss (cross-entropy, nats)")
+    figure.tight_layout()
+    write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=100))
+    plt.close(figure)

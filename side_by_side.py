@@ -1,13 +1,17 @@
 """Run broken_rnn.py and fixed_rnn.py at the same time and show their reports side by side.
 
-    python side_by_side.py                     # what `make demo` runs: the seed's settings
+    python side_by_side.py                     # the seed's settings
+    python side_by_side.py --plot learning_curves.png    # what `make demo` runs
     python side_by_side.py --steps 1000 --seed 1
 
 Both scripts get the same flags, so the layout is the only difference between the columns.
+With --plot, both learning curves go into one picture, side by side too.
 """
+import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import report
 
@@ -17,9 +21,12 @@ GAP = "  |  "
 
 def parse_args(argv=None):
     parser = report.Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default: the scripts')")
+    parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default 3000)")
     parser.add_argument("--seed", type=report.whole_number(0), help="seed for both runs (default 0)")
-    parser.add_argument("--eval-positions", type=report.whole_number(1), help="held-out positions to score")
+    parser.add_argument("--eval-positions", type=report.whole_number(1),
+                        help="held-out positions to score (default 10000)")
+    parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
+                        help="also draw both learning curves to PATH.png (needs matplotlib)")
     return parser.parse_args(argv)
 
 
@@ -35,16 +42,23 @@ def side_by_side(left, right):
 
 def main(argv=None):
     args = parse_args(argv)
-    flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items() if value is not None]
+    flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
+             if value is not None and name != "plot"]
     here = os.path.dirname(os.path.abspath(__file__))
-    runs = [subprocess.Popen([sys.executable, os.path.join(here, script), *flags], text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for script in SCRIPTS]
-    outputs = [run.communicate() for run in runs]  # both train at once, one per core
-    for script, run, (_, errors) in zip(SCRIPTS, runs, outputs):
-        sys.stderr.write(errors)
-        if run.returncode:
-            sys.exit(f"{script} failed with exit status {run.returncode}")
+    with tempfile.TemporaryDirectory() as folder:
+        reports = [os.path.join(folder, script + ".json") for script in SCRIPTS]
+        runs = [subprocess.Popen([sys.executable, os.path.join(here, script), *flags, "--report-json", path],
+                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for script, path in zip(SCRIPTS, reports)]
+        outputs = [run.communicate() for run in runs]  # both train at once, one per core
+        for script, run, (_, errors) in zip(SCRIPTS, runs, outputs):
+            sys.stderr.write(errors)
+            if run.returncode:
+                sys.exit(f"{script} failed with exit status {run.returncode}")
+        summaries = [json.load(open(path)) for path in reports]
     print(side_by_side(*(f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs))), end="")
+    if args.plot:
+        report.plot_curves(args.plot, summaries)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ import ast
 import difflib
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,11 @@ BAD_FLAGS = [
     ["--eval-positions", "0"],
     ["--report-json", "/no/such/folder/report.json"],
     ["--report-json", "."],  # a folder, not a file
+    ["--batch-size", "0"],
+    ["--seq-len", "-2"],
+    ["--seq-len", "many"],
+    ["--plot", "curve.txt"],  # not a .png
+    ["--plot", "/no/such/folder/curve.png"],
     ["--no-such-flag"],
 ]
 
@@ -28,9 +32,7 @@ BAD_FLAGS = [
 @pytest.mark.parametrize("script", ["broken_rnn.py", "fixed_rnn.py", "side_by_side.py"])
 @pytest.mark.parametrize("flags", BAD_FLAGS, ids=" ".join)
 def test_bad_input_is_one_line_and_exit_2(script, flags):
-    if script == "side_by_side.py" and "--report-json" in flags:
-        flags = ["--no-such-flag"]  # side_by_side.py has no --report-json
-    result = run(script, *flags)
+    result = run(script, *flags)  # side_by_side.py refuses the flags it does not have, too
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr  # one line, no traceback
     assert script in result.stderr and result.stdout == ""
@@ -38,21 +40,42 @@ def test_bad_input_is_one_line_and_exit_2(script, flags):
 
 def test_a_killed_run_leaves_no_report_file(tmp_path):
     # the report is written at the very end, whole or not at all
-    started = start("fixed_rnn.py", report_path=tmp_path / "report.json")
-    time.sleep(4)
-    started[0].send_signal(signal.SIGINT)
-    started[0].communicate(timeout=60)
-    assert list(tmp_path.iterdir()) == []
+    process, _ = start("fixed_rnn.py", report_path=tmp_path / "report.json")
+    for line in process.stdout:  # wait until it is training
+        if line.startswith("step"):
+            break
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode != 0 and list(tmp_path.iterdir()) == []
+    assert "Traceback" not in errors, errors  # a line saying so, not a traceback
 
 
 def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
     path = tmp_path / "report.json"
     path.write_text("old")
-    with pytest.raises(TypeError):
-        report.write_atomically(path, 12345)  # not text: fails halfway through
-    assert path.read_text() == "old" and os.listdir(tmp_path) == ["report.json"]
-    report.write_atomically(path, "new")
+
+    def write_half_then_crash(out):
+        out.write(b"half")
+        raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        report.write_atomically(path, write_half_then_crash)
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["report.json"]  # no leftovers
+    report.write_atomically(path, lambda out: out.write(b"new"))
     assert path.read_text() == "new" and os.listdir(tmp_path) == ["report.json"]
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path):
+    # a stand-in package that fails to import, as if matplotlib were not installed
+    (tmp_path / "matplotlib").mkdir()
+    (tmp_path / "matplotlib" / "__init__.py").write_text("raise ImportError('no matplotlib')\n")
+    hidden = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = run("fixed_rnn.py", "--plot", tmp_path / "curve.png", env=hidden)
+    assert result.returncode == 2 and "pip install -r requirements-plot.txt" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    # ... and without --plot the script does not need matplotlib at all
+    result = run("fixed_rnn.py", "--steps", "2", "--eval-positions", "1", env=hidden)
+    assert result.returncode == 0 and "verdict:" in result.stdout
 
 
 def changed_lines(ours, theirs):
@@ -90,9 +113,11 @@ def test_side_by_side_puts_two_reports_in_columns():
     assert text.splitlines() == ["a            |  x", "longer line  |  y", "             |  z"]
 
 
-def test_side_by_side_runs_both_scripts():
-    result = run("side_by_side.py", "--steps", "20", "--eval-positions", "100")
+def test_side_by_side_runs_both_scripts(tmp_path):
+    picture = tmp_path / "both.png"
+    result = run("side_by_side.py", "--steps", "20", "--eval-positions", "100", "--plot", picture)
     assert result.returncode == 0 and result.stderr == ""
+    assert picture.read_bytes().startswith(b"\x89PNG")
     first = result.stdout.splitlines()[0]
     assert first.startswith("== broken_rnn.py") and first.endswith("== fixed_rnn.py")
     assert sum("verdict:" in line for line in result.stdout.splitlines()) == 1  # one row, two columns
