@@ -40,7 +40,8 @@ def parse_args(argv=None):
                         help=f"training steps (default {STEPS})")
     parser.add_argument("--seed", type=report.whole_number(0), default=0,
                         help="seed for the weights and the data; same seed, same report (default 0)")
-    parser.add_argument("--eval-positions", type=report.whole_number(1), default=EVAL_POSITIONS,
+    parser.add_argument("--eval-positions", type=report.whole_number(1, report.MAX_EVAL),
+                        default=EVAL_POSITIONS,
                         help=f"held-out stream positions to score, at least (default {EVAL_POSITIONS})")
     parser.add_argument("--batch-size", type=report.whole_number(1), default=BATCH_SIZE,
                         help=f"lanes in a batch (default {BATCH_SIZE})")
@@ -50,14 +51,16 @@ def parse_args(argv=None):
                         help="also write the whole report as JSON to PATH")
     parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
                         help="also draw the learning curve to PATH.png (needs matplotlib)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    report.check_batch_shape(parser, args.batch_size, args.seq_len)
+    return args
 
 
 # --- the layout: how the flat stream becomes the (batch, time, features) input ---------
 def to_lanes(stream, batch_size, seq_len):
     """(n,) stream -> (batch, time, 1), the shape keras.layers.RNN reads."""
     lanes = tf.reshape(stream, (seq_len, batch_size, 1))  # (time, batch, 1): fills time step 0 first
-    return tf.transpose(lanes, (1, 0, 2))  # (batch, time, 1): lane j holds stream[j], stream[j + batch_size], ...
+    return tf.transpose(lanes, (1, 0, 2))  # (batch, time, 1): lane j is stream[j], stream[j + batch_size], ...
 
 
 def from_lanes(per_lane):

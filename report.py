@@ -14,6 +14,8 @@ import numpy as np
 import data
 
 LANES_SHOWN = 3  # lanes printed from the lane map
+MAX_BATCH = 100_000  # stream positions in a batch, at most: far beyond the lesson, well inside memory
+MAX_EVAL = 10_000_000  # held-out positions, at most
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 
 
@@ -30,8 +32,8 @@ def fail(message):
     sys.exit(2)
 
 
-def whole_number(minimum):
-    """argparse type: a whole number of at least `minimum`."""
+def whole_number(minimum, maximum=None):
+    """argparse type: a whole number of at least `minimum` (and at most `maximum`)."""
 
     def parse(text):
         try:
@@ -40,9 +42,19 @@ def whole_number(minimum):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
 
     return parse
+
+
+def check_batch_shape(parser, batch_size, seq_len):
+    """A batch must hold the probe's positions (up to 5) and fit in memory."""
+    n, least = batch_size * seq_len, max(data.PROBE_POSITIONS) + 1
+    if not least <= n <= MAX_BATCH:
+        parser.error(f"--batch-size x --seq-len is {n}; it must be {least} to {MAX_BATCH} "
+                     f"stream positions")
 
 
 def writable_path(text):
@@ -163,6 +175,7 @@ def loss_line(step, loss):
 def outcome(summary):
     """Everything printed after training: probe table, held-out scores, verdict."""
     held_out, best = summary["held_out"], summary["best_possible"]
+    scored = f"held-out: {held_out['positions']} fresh positions"
     positions = ", ".join(map(str, data.PROBE_POSITIONS))
     lines = ["", f"probe: softmax on 0,0,1,0,1,1,... at {positions}",
              "  (row i is the position whose class is i)"]
@@ -170,7 +183,7 @@ def outcome(summary):
         lines.append("{}: [{:.4f} {:.4f} {:.4f} {:.4f}]".format(row, *probs))
     lines += [
         "",
-        f"{'held-out: %d fresh positions' % held_out['positions']:<34}{'measured':>9}{'best, this layout':>19}",
+        f"{scored:<34}{'measured':>9}{'best, this layout':>19}",
         f"{'  accuracy':<34}{held_out['accuracy']:>9.4f}{best['accuracy']:>19.4f}",
         f"{'  current-bit accuracy ' + PAIRS:<34}{held_out['current_bit_accuracy']:>9.4f}",
         f"{'  cross-entropy, nats':<34}{held_out['cross_entropy']:>9.4f}{best['cross_entropy']:>19.4f}",

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import report
 
@@ -23,7 +24,7 @@ def parse_args(argv=None):
     parser = report.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default 3000)")
     parser.add_argument("--seed", type=report.whole_number(0), help="seed for both runs (default 0)")
-    parser.add_argument("--eval-positions", type=report.whole_number(1),
+    parser.add_argument("--eval-positions", type=report.whole_number(1, report.MAX_EVAL),
                         help="held-out positions to score (default 10000)")
     parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
                         help="also draw both learning curves to PATH.png (needs matplotlib)")
@@ -55,11 +56,14 @@ def main(argv=None):
             sys.stderr.write(errors)
             if run.returncode:
                 sys.exit(f"{script} failed with exit status {run.returncode}")
-        summaries = [json.load(open(path)) for path in reports]
+        summaries = [json.loads(Path(path).read_text()) for path in reports]
     print(side_by_side(*(f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs))), end="")
     if args.plot:
         report.plot_curves(args.plot, summaries)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")

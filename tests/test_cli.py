@@ -23,6 +23,9 @@ BAD_FLAGS = [
     ["--batch-size", "0"],
     ["--seq-len", "-2"],
     ["--seq-len", "many"],
+    ["--batch-size", "1", "--seq-len", "5"],  # too short for the probe's positions 1, 2, 3, 5
+    ["--batch-size", "1000", "--seq-len", "1000"],  # a million positions a batch
+    ["--eval-positions", "100000000000"],
     ["--plot", "curve.txt"],  # not a .png
     ["--plot", "/no/such/folder/curve.png"],
     ["--no-such-flag"],
