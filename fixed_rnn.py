@@ -32,10 +32,11 @@ CLIP_NORM = 10.0  # gradients are clipped to this global norm
 STEPS = 3000  # training steps, a fresh random batch each
 PRINT_EVERY = 300  # print the loss every this many steps; also steps per tf.function call
 EVAL_POSITIONS = 10_000  # held-out stream positions to score, at least
+TITLE = __doc__.splitlines()[0]  # the layout, in one line: heads the report
 
 
 def parse_args(argv=None):
-    parser = report.Parser(description=__doc__.splitlines()[0])
+    parser = report.Parser(description=TITLE)
     parser.add_argument("--steps", type=report.whole_number(1), default=STEPS,
                         help=f"training steps (default {STEPS})")
     parser.add_argument("--seed", type=report.whole_number(0), default=0,
@@ -120,7 +121,7 @@ def main(argv=None):
     settings = dict(seed=args.seed, steps=args.steps, batch_size=args.batch_size, seq_len=args.seq_len,
                     lstm_units=LSTM_UNITS, lstm_layers=LSTM_LAYERS, learning_rate=LEARNING_RATE,
                     clip_norm=CLIP_NORM, print_every=PRINT_EVERY, eval_positions=args.eval_positions)
-    print(report.header(__doc__.splitlines()[0], settings), flush=True)
+    print(report.header(TITLE, settings), flush=True)
 
     # The index probe: push the positions 0..n-1 through the very layout code used for training,
     # and read off which stream position each (lane, time) slot holds.
@@ -149,7 +150,7 @@ def main(argv=None):
     held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())
 
     summary = dict(
-        script=os.path.basename(__file__), title=__doc__.splitlines()[0], settings=settings,
+        script=os.path.basename(__file__), title=TITLE, settings=settings,
         loss_history=losses,
         probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,
                    probabilities=probe.numpy()[list(data.PROBE_POSITIONS)].tolist()),

@@ -1,4 +1,6 @@
 """data.py: the task itself, checked against the plainest possible code."""
+import doctest
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,10 @@ def test_labels_match_a_plain_loop():
     streams = data.bit_streams(train_rng, count=20, length=37)
     expected = [brute_force_labels(row) for row in streams.tolist()]
     assert data.labels(streams).tolist() == expected  # every row, every position
+
+
+def test_the_examples_in_the_docstring_run():
+    assert doctest.testmod(data).failed == 0
 
 
 def test_labels_of_the_seed_example():
