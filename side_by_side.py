@@ -22,10 +22,10 @@ GAP = "  |  "
 
 def parse_args(argv=None):
     parser = report.Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default 3000)")
-    parser.add_argument("--seed", type=report.whole_number(0), help="seed for both runs (default 0)")
+    parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default: the scripts' own)")
+    parser.add_argument("--seed", type=report.whole_number(0), help="seed for both runs (default: the scripts' own)")
     parser.add_argument("--eval-positions", type=report.whole_number(1, report.MAX_EVAL),
-                        help="held-out positions to score (default 10000)")
+                        help="held-out positions to score (default: the scripts' own)")
     parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
                         help="also draw both learning curves to PATH.png (needs matplotlib)")
     return parser.parse_args(argv)
