@@ -20,7 +20,7 @@ import numpy as np
 
 import data
 import report
-from quiet_tf import keras, tf
+from quiet_tf import exit_now, keras, tf
 
 # --- settings: the seed's, one a line ------------------------------------------------
 BATCH_SIZE = 50  # lanes: sequences the LSTM runs side by side
@@ -108,7 +108,7 @@ def main(argv=None):
                 logits, next_state = forward(streams[step], state)
                 loss = tf.reduce_mean(  # mean cross-entropy over the n positions
                     tf.nn.sparse_softmax_cross_entropy_with_logits(labels[step], logits))
-            optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+            optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
             losses = losses.write(step, loss)
             state = next_state  # carried into the next batch, as in the seed
         return losses.stack(), state
@@ -169,3 +169,4 @@ if __name__ == "__main__":
         main()
     except KeyboardInterrupt:
         sys.exit("interrupted: no report file was written")
+    exit_now()  # every file is written and closed: skip the second of TensorFlow's teardown

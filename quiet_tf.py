@@ -1,60 +1,123 @@
-"""TensorFlow and Keras 3, without their start-up log noise, loaded on first use.
+"""TensorFlow and Keras 3, quiet by design, loaded on first use.
 
     from quiet_tf import keras, tf
 
-On a machine without a GPU, TensorFlow 2.21 writes a few lines about CUDA straight to
-file descriptor 2 while it loads, before any log level applies (TF_CPP_MIN_LOG_LEVEL only
-takes hold later). This module catches file descriptor 2 while TensorFlow starts, drops
-just those known lines and passes every other line on, so real warnings and errors still
-show. Set TF_CPP_MIN_LOG_LEVEL yourself to see more (0) or less (2, 3).
+TensorFlow's own settings switch off what makes the noise, before TensorFlow loads:
+
+- TF_CPP_MIN_LOG_LEVEL=1 hides TensorFlow's INFO lines; its warnings and errors still show.
+- TF_ENABLE_ONEDNN_OPTS=0 turns off the oneDNN kernels. They print a banner, and on CPUs
+  with AVX-512 an error line about DT_INT64 in the middle of training. On matrices of 7 x 5
+  they buy nothing, and the report is the same with or without them.
+
+Both are defaults only: set either variable yourself and yours wins (TF_CPP_MIN_LOG_LEVEL=0
+shows everything TensorFlow logs).
+
+Some TensorFlow installs log lines that no setting switches off, because they come before
+the log level takes hold. The full `tensorflow` wheel (requirements.txt installs the CPU-only
+`tensorflow-cpu` where it exists) looks for CUDA while it loads, and on a machine without a
+GPU says so in INFO lines and one error line. Releases before 2.21 print XLA's INFO lines at
+the first compile. Only for those installs, file descriptor 2 goes through a filter for the
+whole run (`filter_stderr`). It drops INFO lines (unless TF_CPP_MIN_LOG_LEVEL is 0), absl's
+notice before them, and the "no GPU" error line, and passes every other line on as it
+comes, up to a crash of the process itself.
 
 TensorFlow takes seconds to load, so it loads when `tf` or `keras` is first used: a script
-checks its flags, and answers --help, before it waits for TensorFlow.
+checks its flags, and answers --help, before it waits for TensorFlow. And it takes a second
+to unload, which `exit_now` skips.
 """
+import atexit
 import functools
+import importlib.metadata
 import os
 import re
+import subprocess
 import sys
-import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # hide INFO lines; keep warnings and errors
-
-START_UP_NOISE = re.compile(
-    r"All log messages before absl::InitializeLog\(\) is called"  # absl, once per library
-    r"|Could not find cuda drivers on your machine"  # no GPU: expected on a CPU-only machine
-    r"|failed call to cuInit"  # the same news, from the CUDA platform
-    r"|oneDNN custom operations are on"  # the oneDNN banner
-    r"|cpu_feature_guard|rebuild TensorFlow with the appropriate compiler flags"
+QUIET = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
+INFO_LINE = rb"^I\d{4} [\d:.]+ +\d+ \S+\] "  # absl's format: I, date, time, thread, file:line]
+NO_GPU_NEWS = (
+    rb"^WARNING: All log messages before absl::InitializeLog\(\) is called"  # absl, before the lines
+    rb"|failed call to cuInit"  # no CUDA device: expected on a machine without a GPU
 )
 
 
-def passed_on(caught):
-    """The lines of `caught` (what TensorFlow wrote while it started) that are not noise."""
-    return "".join(line for line in caught.splitlines(keepends=True) if not START_UP_NOISE.search(line))
+def unhidden_noise():
+    """A regex of the lines that the installed TensorFlow prints past its own settings, or None
+    if it prints none (the pinned tensorflow-cpu 2.21)."""
+    for wheel in ("tensorflow", "tensorflow-cpu"):
+        try:
+            release = tuple(int(part) for part in importlib.metadata.version(wheel).split(".")[:2])
+        except (importlib.metadata.PackageNotFoundError, ValueError):
+            continue
+        if wheel == "tensorflow" or release < (2, 21):
+            hide_info = os.environ["TF_CPP_MIN_LOG_LEVEL"] != "0"
+            return re.compile(NO_GPU_NEWS + (b"|" + INFO_LINE if hide_info else b""))
+    return None
+
+
+BEFORE_EXIT = []  # what exit_now must still do: atexit does not run there
+
+PASS_ON = """
+import re, sys
+noise = re.compile(sys.argv[1].encode())
+for line in sys.stdin.buffer:
+    if not noise.search(line):
+        sys.stderr.buffer.write(line)
+        sys.stderr.buffer.flush()
+"""
+
+
+def filter_stderr(noise):
+    """From now to the end of the process, drop the lines written to file descriptor 2 that
+    match `noise` (a bytes regex), and pass every other line on as it comes.
+
+    A small Python process of its own does the filtering, so that what TensorFlow writes just
+    before it crashes still gets out. At exit this process closes its end of the pipe and
+    waits for the filter to pass on the last lines."""
+    sys.stderr.flush()
+    child = subprocess.Popen([sys.executable, "-I", "-S", "-c", PASS_ON, noise.pattern.decode()],
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             start_new_session=True)  # Ctrl-C is for this process, not the filter
+    real_stderr = os.dup(2)
+    os.dup2(child.stdin.fileno(), 2)
+    child.stdin.close()
+
+    def drain():
+        sys.stderr.flush()
+        os.dup2(real_stderr, 2)  # the pipe's last writer closes: the filter reads to the end
+        child.wait()
+
+    atexit.register(drain)
+    BEFORE_EXIT.append(drain)
+
+
+def exit_now():
+    """Exit with status 0 at once. Python and TensorFlow take about a second to tear down
+    their modules at exit, which a script whose files are all written and closed can skip.
+    Under IPython or Jupyter (%run) or `python -i`, a session goes on: then do nothing."""
+    if sys.flags.interactive or "IPython" in sys.modules:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for finish in BEFORE_EXIT:
+        finish()
+    os._exit(0)
+
+
+for name, value in QUIET.items():
+    os.environ.setdefault(name, value)
+if sys.platform != "win32" and (noise := unhidden_noise()):  # Windows: tensorflow-cpu 2.21
+    filter_stderr(noise)
 
 
 @functools.cache
 def load():
-    """Import TensorFlow and Keras with file descriptor 2 caught and filtered."""
-    sys.stderr.flush()
-    saved_stderr = os.dup(2)
-    with tempfile.TemporaryFile() as caught:
-        os.dup2(caught.fileno(), 2)
-        try:
-            import keras
-            import tensorflow
-
-            tensorflow.config.list_physical_devices()  # CUDA is probed here, not at import
-        except ImportError as error:
-            sys.exit(f"{error}: install the pinned requirements first (make demo, or "
-                     "pip install -r requirements.txt)")
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
-            caught.seek(0)
-            sys.stderr.write(passed_on(caught.read().decode(errors="replace")))
-            sys.stderr.flush()
+    try:
+        import keras
+        import tensorflow
+    except ImportError as error:
+        sys.exit(f"{error}: install the pinned requirements first (make demo, or "
+                 "pip install -r requirements.txt)")
     return {"keras": keras, "tf": tensorflow}
 
 

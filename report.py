@@ -17,6 +17,8 @@ LANES_SHOWN = 3  # lanes printed from the lane map
 MAX_BATCH = 100_000  # stream positions in a batch, at most: far beyond the lesson, well inside memory
 MAX_EVAL = 10_000_000  # held-out positions, at most
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
+UMASK = os.umask(0o022)  # read it the only way there is: set it, and
+os.umask(UMASK)  # ... set it back at once
 
 
 # ---------------------------------------------------------------------------- flags
@@ -92,6 +94,7 @@ def write_atomically(path, write):
         try:
             with os.fdopen(handle, "wb") as out:
                 write(out)
+            os.chmod(temporary, 0o666 & ~UMASK)  # as open() would have made it, not mkstemp's 0o600
             os.replace(temporary, path)
         except BaseException:
             os.unlink(temporary)
@@ -205,13 +208,13 @@ def plot_curves(path, summaries):
 
     figure, axes = plt.subplots(1, len(summaries), figsize=(6 * len(summaries), 4.2),
                                 sharey=True, squeeze=False)
-    for axis, summary in zip(axes[0], summaries):
+    for axis, summary in zip(axes[0], summaries, strict=True):
         loss = np.array(summary["loss_history"])
         window = min(50, len(loss))
         axis.plot(loss, color="0.8", linewidth=0.6, label="loss at each step")
         axis.plot(np.arange(window - 1, len(loss)), np.convolve(loss, np.ones(window) / window, "valid"),
                   color="C0", linewidth=1.8, label=f"mean of {window} steps")
-        for (name, value), style in zip(summary["loss_floors"].items(), ("C3:", "C1--", "C2-.")):
+        for (name, value), style in zip(summary["loss_floors"].items(), ("C3:", "C1--", "C2-."), strict=True):
             axis.axhline(value, color=style[:2], linestyle=style[2:], label=f"{name}: {value:.3f}")
         settings = summary["settings"]
         axis.set_title(f"{summary['script']}: lanes of (batch {settings['batch_size']}, "

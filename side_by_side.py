@@ -5,10 +5,13 @@
     python side_by_side.py --steps 1000 --seed 1
 
 Both scripts get the same flags, so the layout is the only difference between the columns.
-With --plot, both learning curves go into one picture, side by side too.
+The columns need about 130 characters: in a narrower terminal (or COLUMNS=80, or output to
+a pipe, which counts as 80) the two reports come one after the other instead. With --plot,
+both learning curves go into one picture, side by side.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,14 +34,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def side_by_side(left, right):
-    """Two blocks of text as two columns."""
+def side_by_side(left, right, width):
+    """Two blocks of text as two columns if every row fits in `width` columns; else one block
+    after the other, so that nothing wraps."""
     left, right = left.splitlines(), right.splitlines()
-    width = max(map(len, left), default=0)
+    left_width = max(map(len, left), default=0)
+    if left_width + len(GAP) + max(map(len, right), default=0) > width:
+        return "\n".join(left) + "\n\n" + "\n".join(right) + "\n"
     rows = max(len(left), len(right))
     left += [""] * (rows - len(left))
     right += [""] * (rows - len(right))
-    return "\n".join(f"{a:<{width}}{GAP}{b}".rstrip() for a, b in zip(left, right)) + "\n"
+    return "\n".join(f"{a:<{left_width}}{GAP}{b}".rstrip() for a, b in zip(left, right, strict=True)) + "\n"
 
 
 def main(argv=None):
@@ -50,14 +56,15 @@ def main(argv=None):
         reports = [os.path.join(folder, script + ".json") for script in SCRIPTS]
         runs = [subprocess.Popen([sys.executable, os.path.join(here, script), *flags, "--report-json", path],
                                  text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                for script, path in zip(SCRIPTS, reports)]
+                for script, path in zip(SCRIPTS, reports, strict=True)]
         outputs = [run.communicate() for run in runs]  # both train at once, one per core
-        for script, run, (_, errors) in zip(SCRIPTS, runs, outputs):
+        for script, run, (_, errors) in zip(SCRIPTS, runs, outputs, strict=True):
             sys.stderr.write(errors)
             if run.returncode:
                 sys.exit(f"{script} failed with exit status {run.returncode}")
         summaries = [json.loads(Path(path).read_text()) for path in reports]
-    print(side_by_side(*(f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs))), end="")
+    texts = (f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs, strict=True))
+    print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
     if args.plot:
         report.plot_curves(args.plot, summaries)
 

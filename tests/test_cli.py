@@ -3,13 +3,13 @@ import ast
 import difflib
 import os
 import signal
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import ROOT, run, start
 
 import report
 import side_by_side
-from conftest import ROOT, run, start
 
 BAD_FLAGS = [
     ["--steps", "0"],
@@ -32,10 +32,21 @@ BAD_FLAGS = [
 ]
 
 
-@pytest.mark.parametrize("script", ["broken_rnn.py", "fixed_rnn.py", "side_by_side.py"])
+SCRIPTS = ["broken_rnn.py", "fixed_rnn.py", "side_by_side.py"]
+
+
+@pytest.fixture(scope="module")
+def refusals():
+    """Every script run with every bad flag, four processes at a time (none loads TensorFlow)."""
+    cases = [(script, tuple(flags)) for script in SCRIPTS for flags in BAD_FLAGS]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(cases, pool.map(lambda case: run(case[0], *case[1]), cases), strict=True))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
 @pytest.mark.parametrize("flags", BAD_FLAGS, ids=" ".join)
-def test_bad_input_is_one_line_and_exit_2(script, flags):
-    result = run(script, *flags)  # side_by_side.py refuses the flags it does not have, too
+def test_bad_input_is_one_line_and_exit_2(script, flags, refusals):
+    result = refusals[script, tuple(flags)]  # side_by_side.py refuses the flags it does not have, too
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr  # one line, no traceback
     assert script in result.stderr and result.stdout == ""
@@ -66,18 +77,16 @@ def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
     assert path.read_text() == "old" and os.listdir(tmp_path) == ["report.json"]  # no leftovers
     report.write_atomically(path, lambda out: out.write(b"new"))
     assert path.read_text() == "new" and os.listdir(tmp_path) == ["report.json"]
+    assert path.stat().st_mode & 0o777 == 0o666 & ~report.UMASK  # readable as any new file is
 
 
-def test_plot_without_matplotlib_says_how_to_get_it(tmp_path):
-    # a stand-in package that fails to import, as if matplotlib were not installed
-    (tmp_path / "matplotlib").mkdir()
-    (tmp_path / "matplotlib" / "__init__.py").write_text("raise ImportError('no matplotlib')\n")
-    hidden = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    result = run("fixed_rnn.py", "--plot", tmp_path / "curve.png", env=hidden)
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, runs):
+    without_matplotlib = {**os.environ, **runs["broken, 3 x 4"].settings_changed}
+    result = run("fixed_rnn.py", "--plot", tmp_path / "curve.png", env=without_matplotlib)
     assert result.returncode == 2 and "pip install -r requirements-plot.txt" in result.stderr
     assert len(result.stderr.splitlines()) == 1
-    # ... and without --plot the script does not need matplotlib at all
-    result = run("fixed_rnn.py", "--steps", "2", "--eval-positions", "1", env=hidden)
+    # ... and without --plot the script does not need matplotlib at all (that run had none either)
+    result = runs["broken, 3 x 4"]
     assert result.returncode == 0 and "verdict:" in result.stdout
 
 
@@ -112,16 +121,26 @@ def test_the_diff_is_only_the_layout():
 
 
 def test_side_by_side_puts_two_reports_in_columns():
-    text = side_by_side.side_by_side("a\nlonger line\n", "x\ny\nz\n")
+    text = side_by_side.side_by_side("a\nlonger line\n", "x\ny\nz\n", width=80)
     assert text.splitlines() == ["a            |  x", "longer line  |  y", "             |  z"]
 
 
-def test_side_by_side_runs_both_scripts(tmp_path):
+def test_side_by_side_puts_them_one_after_the_other_when_columns_do_not_fit():
+    # 11 + 5 + 1 = 17 columns are needed: at 16 nothing may wrap, so the blocks are stacked
+    text = side_by_side.side_by_side("a\nlonger line\n", "x\ny\n", width=16)
+    assert text.splitlines() == ["a", "longer line", "", "x", "y"]
+    assert side_by_side.side_by_side("a\nlonger line\n", "x\ny\n", width=17).count("|") == 2
+
+
+def test_side_by_side_runs_both_scripts_and_fits_80_columns(tmp_path):
     picture = tmp_path / "both.png"
-    result = run("side_by_side.py", "--steps", "20", "--eval-positions", "100", "--plot", picture)
+    result = run("side_by_side.py", "--steps", "20", "--eval-positions", "100", "--plot", picture,
+                 env={**os.environ, "COLUMNS": "80"})  # a common terminal width, and too narrow for columns
     assert result.returncode == 0 and result.stderr == ""
     assert picture.read_bytes().startswith(b"\x89PNG")
-    first = result.stdout.splitlines()[0]
-    assert first.startswith("== broken_rnn.py") and first.endswith("== fixed_rnn.py")
-    assert sum("verdict:" in line for line in result.stdout.splitlines()) == 1  # one row, two columns
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, max(lines, key=len)
+    # the two reports one after the other, each under its heading
+    assert lines[0] == "== broken_rnn.py" and lines.count("== fixed_rnn.py") == 1
+    assert lines.index("== fixed_rnn.py") > next(i for i, line in enumerate(lines) if "verdict:" in line)
     assert result.stdout.count("verdict:") == 2

@@ -42,7 +42,7 @@ def test_same_seed_same_streams_other_seed_other_streams():
     first = [data.bit_streams(rng, 4, 50) for rng in data.generators(seed=3)]
     again = [data.bit_streams(rng, 4, 50) for rng in data.generators(seed=3)]
     other = [data.bit_streams(rng, 4, 50) for rng in data.generators(seed=4)]
-    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
     assert not np.array_equal(first[0], other[0])
     assert not np.array_equal(first[0], first[1])  # held-out data is not the training data
 

@@ -1,0 +1,73 @@
+"""Quiet by design, and what must still get through: the install, the log settings, the filter."""
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from packaging.requirements import Requirement
+
+import quiet_tf
+
+PLATFORMS = {  # what PEP 508 markers see on each platform people run this on
+    "Linux x86-64": {"sys_platform": "linux", "platform_machine": "x86_64"},
+    "Linux aarch64": {"sys_platform": "linux", "platform_machine": "aarch64"},
+    "macOS arm64": {"sys_platform": "darwin", "platform_machine": "arm64"},
+    "macOS x86-64": {"sys_platform": "darwin", "platform_machine": "x86_64"},
+    "Windows": {"sys_platform": "win32", "platform_machine": "AMD64"},
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_every_platform_gets_exactly_one_tensorflow(platform):
+    lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    wanted = [Requirement(line) for line in lines]
+    chosen = [r.name for r in wanted if r.name.startswith("tensorflow")
+              and (r.marker is None or r.marker.evaluate(PLATFORMS[platform]))]
+    expected = "tensorflow-cpu" if platform in ("Linux x86-64", "Windows") else "tensorflow"
+    assert chosen == [expected]  # the CPU-only wheel where it is built, the full one elsewhere
+
+
+def test_tensorflow_errors_still_reach_the_user(runs):
+    # TensorFlow refuses an unknown XLA flag with a fatal log line: it must not be swallowed
+    result = runs["fixed, bad TF_XLA_FLAGS"]
+    assert result.returncode != 0
+    assert "Unknown flag in TF_XLA_FLAGS: --no_such_flag" in result.stderr
+
+
+def test_the_users_log_level_wins(runs):
+    # TF_CPP_MIN_LOG_LEVEL=0 asks for every line; XLA's INFO line at the first compile is one
+    result = runs["fixed, 3 x 4"]
+    assert result.settings_changed["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    assert result.returncode == 0 and "Compiled cluster using XLA" in result.stderr
+
+
+def test_the_filter_passes_other_lines_on_even_when_the_process_crashes():
+    code = ("import os, re, sys, quiet_tf\n"
+            "quiet_tf.filter_stderr(re.compile(rb'^noise'))\n"
+            "os.write(2, b'noise from C++\\nkept from C++\\n')\n"
+            "print('kept from Python', file=sys.stderr, flush=True)\n"
+            "os.abort()\n")  # no atexit, no flush: the filter process must still pass both lines on
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr == "kept from C++\nkept from Python\n"
+
+
+def test_the_filter_drops_only_what_no_setting_hides():
+    noise = re.compile(quiet_tf.NO_GPU_NEWS + b"|" + quiet_tf.INFO_LINE)
+    dropped = [
+        b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n",
+        b"I0000 00:00:1795787374.282268    5006 cudart_stub.cc:31] Could not find cuda drivers on your machine\n",
+        b"I0000 00:00:1795787708.855951    6211 device_compiler.h:188] Compiled cluster using XLA!\n",
+        b"E0000 00:00:1795787377.637541    5006 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n",
+    ]
+    kept = [  # warnings, errors and anything else: real news for the user
+        b"W0000 00:00:1795787377.637541    5006 some_op.cc:52] something worth knowing\n",
+        b"E0000 00:00:1795784548.606947    2503 util.cc:131] oneDNN supports DT_INT64 only on AVX-512\n",
+        b"F0000 00:00:1795787478.312104    5149 parse_flags_from_env.cc:234] Unknown flag in TF_XLA_FLAGS\n",
+        b"Traceback (most recent call last):\n",
+        b"fixed_rnn.py: argument --steps: must be at least 1, got 0 (see --help)\n",
+    ]
+    assert [line for line in dropped if not noise.search(line)] == []
+    assert [line for line in kept if noise.search(line)] == []
