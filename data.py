@@ -12,7 +12,7 @@ which stream position sits at each (lane, time) slot of the RNN's input: push
 numpy.arange(n) through the layout code and read it off. From the map, `seen_previous`
 finds the targets whose previous bit the RNN has already read in the same lane, and
 `best_possible` gives the highest accuracy and lowest cross-entropy any model can reach
-with that layout.
+with that layout, whether it carries its state from batch to batch or resets it.
 
     >>> import numpy as np, data
     >>> train_rng, eval_rng = data.generators(seed=0)
@@ -77,17 +77,24 @@ def seen_previous(lane_map):
 def best_possible(lane_map):
     """The best held-out accuracy and cross-entropy (nats) of any model fed this layout.
 
-    A target whose previous bit is in sight can be named exactly. Any other target shows only
-    its current bit, and the model cannot tell which of these targets it faces, so it can only
-    bet on the share of them whose previous bit is 0. That share is 1/2 for all of them
-    but the stream's first element, whose predecessor always counts as 0. The state carried
-    in from the previous batch does not help: it holds bits of another, independent stream.
+    A target whose previous bit is in sight can be named exactly. For any other target the
+    model has only its current bit, and can at best bet on how often such a target's previous
+    bit is 0. That is 1/2, except for the stream's first element, whose "previous bit" always
+    counts as 0. A model may know the time step it is at (it can count, and under --state
+    reset it starts every lane from zeros), but not which lane it is in: every lane runs the
+    same weights on the same kind of input. So the bet is made per time step, over the hidden
+    targets at that step. Whatever state a lane brings in from the previous batch, carried or
+    reset to zeros, it holds nothing about this stream's bits, so neither policy beats this.
     """
+    lane_map = np.asarray(lane_map)
     seen = seen_previous(lane_map)
-    hidden = int((~seen).sum())
-    forced = int(not seen[0])  # the first element: its "previous bit" is always 0
-    p_zero = (forced + 0.5 * (hidden - forced)) / hidden if hidden else 1.0  # P(previous 0 | hidden)
-    entropy = sum(p * np.log(1 / p) for p in (p_zero, 1 - p_zero) if p > 0)  # nats, per hidden target
-    n = seen.size
-    return {"accuracy": float((seen.sum() + hidden * max(p_zero, 1 - p_zero)) / n),
-            "cross_entropy": float(hidden * entropy / n)}
+    time_of = np.empty(seen.size, dtype=int)
+    time_of[lane_map] = np.indices(lane_map.shape)[1]
+    correct, entropy = float(seen.sum()), 0.0
+    for step in np.unique(time_of[~seen]):
+        pool = ~seen & (time_of == step)  # the hidden targets at this time step
+        hidden, forced = int(pool.sum()), int(pool[0])  # forced: the stream's first element
+        p_zero = (forced + 0.5 * (hidden - forced)) / hidden  # P(previous bit 0), in this pool
+        correct += hidden * max(p_zero, 1 - p_zero)
+        entropy += hidden * sum(p * np.log(1 / p) for p in (p_zero, 1 - p_zero) if p > 0)
+    return {"accuracy": correct / seen.size, "cross_entropy": float(entropy / seen.size)}

@@ -4,13 +4,14 @@
 
 A stream of random bits (data.py) is cut into a batch, fed to a 2-layer LSTM, and trained
 to name the class 2 * previous bit + current bit at every position. The LSTM state is
-carried from one batch to the next, as in the StackOverflow question this reproduces.
+carried from one batch to the next, as in the StackOverflow question this reproduces
+(--state reset starts every batch from zeros instead).
 
 broken_rnn.py is this file with another layout: `diff broken_rnn.py fixed_rnn.py` shows
 the only lines that differ, in to_lanes and from_lanes below. Everything else is the same.
 
-Flags: --steps, --seed, --eval-positions, --batch-size, --seq-len, --report-json PATH,
---plot PATH.png (see --help).
+Flags: --steps, --seed, --eval-positions, --units, --layers, --optimizer, --learning-rate,
+--state, --batch-size, --seq-len, --report-json PATH, --plot PATH.png (see --help).
 """
 import os
 import sys
@@ -18,16 +19,19 @@ import time
 
 import numpy as np
 
+import cli
 import data
 import report
 from quiet_tf import exit_now, keras, tf
 
-# --- settings: the seed's, one a line ------------------------------------------------
+# --- settings: the seed's, one a line; all but CLIP_NORM and PRINT_EVERY are flags too ---
 BATCH_SIZE = 7  # lanes: sequences the LSTM runs side by side
 SEQ_LEN = 50  # time steps in each lane
 LSTM_UNITS = 5  # units in each LSTM layer
 LSTM_LAYERS = 2  # stacked LSTM layers
-LEARNING_RATE = 0.1  # plain SGD
+OPTIMIZER = "sgd"  # plain SGD; or "adam"
+LEARNING_RATES = {"sgd": 0.1, "adam": 0.01}  # each optimizer's default step size
+STATE = "carry"  # each batch starts from the last one's final state; or "reset" to zeros
 CLIP_NORM = 10.0  # gradients are clipped to this global norm
 STEPS = 3000  # training steps, a fresh random batch each
 PRINT_EVERY = 300  # print the loss every this many steps; also steps per tf.function call
@@ -36,25 +40,10 @@ TITLE = __doc__.splitlines()[0]  # the layout, in one line: heads the report
 
 
 def parse_args(argv=None):
-    parser = report.Parser(description=TITLE)
-    parser.add_argument("--steps", type=report.whole_number(1), default=STEPS,
-                        help=f"training steps (default {STEPS})")
-    parser.add_argument("--seed", type=report.whole_number(0), default=0,
-                        help="seed for the weights and the data; same seed, same report (default 0)")
-    parser.add_argument("--eval-positions", type=report.whole_number(1, report.MAX_EVAL),
-                        default=EVAL_POSITIONS,
-                        help=f"held-out stream positions to score, at least (default {EVAL_POSITIONS})")
-    parser.add_argument("--batch-size", type=report.whole_number(1), default=BATCH_SIZE,
-                        help=f"lanes in a batch (default {BATCH_SIZE})")
-    parser.add_argument("--seq-len", type=report.whole_number(1), default=SEQ_LEN,
-                        help=f"time steps in a lane (default {SEQ_LEN})")
-    parser.add_argument("--report-json", type=report.writable_path, metavar="PATH",
-                        help="also write the whole report as JSON to PATH")
-    parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
-                        help="also draw the learning curve to PATH.png (needs matplotlib)")
-    args = parser.parse_args(argv)
-    report.check_batch_shape(parser, args.batch_size, args.seq_len)
-    return args
+    return cli.parse_args(TITLE, dict(
+        steps=STEPS, seed=0, eval_positions=EVAL_POSITIONS, units=LSTM_UNITS, layers=LSTM_LAYERS,
+        optimizer=OPTIMIZER, learning_rates=LEARNING_RATES, state=STATE,
+        batch_size=BATCH_SIZE, seq_len=SEQ_LEN), argv)
 
 
 # --- the layout: how the flat stream becomes the (batch, time, features) input ---------
@@ -71,21 +60,21 @@ def from_lanes(per_lane):
 
 
 # --- model ---------------------------------------------------------------------------
-def build_model(batch_size, seq_len):
-    cells = [keras.layers.LSTMCell(LSTM_UNITS) for _ in range(LSTM_LAYERS)]
+def build_model(batch_size, seq_len, units, layers):
+    cells = [keras.layers.LSTMCell(units) for _ in range(layers)]
     rnn = keras.layers.RNN(keras.layers.StackedRNNCells(cells),
                            return_sequences=True, return_state=True)  # time loop: one tf.while_loop
     head = keras.layers.Dense(data.NUM_CLASSES)  # LSTM output -> class logits
-    zero_state = [[tf.zeros((batch_size, LSTM_UNITS))] * 2 for _ in range(LSTM_LAYERS)]  # [h, c] a layer
+    zero_state = [[tf.zeros((batch_size, units))] * 2 for _ in range(layers)]  # [h, c] a layer
 
     def forward(stream, state):
-        """Logits (n, classes) in stream order, and the state to carry to the next batch."""
+        """Logits (n, classes) in stream order, and the LSTM's final state."""
         lanes = tf.cast(to_lanes(stream, batch_size, seq_len), tf.float32)  # (batch, time, 1)
         outputs, *state = rnn(lanes, initial_state=state)  # outputs: (batch, time, units)
         return head(from_lanes(outputs)), state
 
     rnn.build((batch_size, seq_len, 1))  # creates the weights
-    head.build((None, LSTM_UNITS))
+    head.build((None, units))
     return forward, rnn.trainable_variables + head.trainable_variables, zero_state
 
 
@@ -96,8 +85,15 @@ def main(argv=None):
     tf.config.threading.set_intra_op_parallelism_threads(1)  # tiny matrices: one thread is fastest
     train_rng, eval_rng = data.generators(args.seed)  # the data
     n = args.batch_size * args.seq_len  # stream positions in one batch
-    forward, weights, state = build_model(args.batch_size, args.seq_len)
-    optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE, global_clipnorm=CLIP_NORM)
+    forward, weights, zero_state = build_model(args.batch_size, args.seq_len, args.units, args.layers)
+    optimizer = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[args.optimizer](
+        learning_rate=args.learning_rate, global_clipnorm=CLIP_NORM)
+
+    def next_state(final_state):
+        """The state the next batch starts from. Every batch is a fresh, independent stream, so
+        its lane i does not go on from this batch's lane i: carrying (the seed's way) hands it
+        bits of another stream, and resetting to zeros is the honest start."""
+        return final_state if args.state == "carry" else zero_state
 
     @tf.function(jit_compile=True)  # one compiled call trains a whole print interval
     def train(streams, labels, state):
@@ -105,22 +101,23 @@ def main(argv=None):
         losses = tf.TensorArray(tf.float32, size=streams.shape[0])
         for step in tf.range(streams.shape[0]):
             with tf.GradientTape() as tape:
-                logits, next_state = forward(streams[step], state)
+                logits, final_state = forward(streams[step], state)
                 loss = tf.reduce_mean(  # mean cross-entropy over the n positions
                     tf.nn.sparse_softmax_cross_entropy_with_logits(labels[step], logits))
             optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
             losses = losses.write(step, loss)
-            state = next_state  # carried into the next batch, as in the seed
+            state = next_state(final_state)
         return losses.stack(), state
 
     @tf.function  # forward only, and not many calls: compiling it would cost more than it saves
     def predict(stream, state):
-        logits, next_state = forward(stream, state)
-        return tf.nn.softmax(logits), next_state
+        logits, final_state = forward(stream, state)
+        return tf.nn.softmax(logits), next_state(final_state)
 
     settings = dict(seed=args.seed, steps=args.steps, batch_size=args.batch_size, seq_len=args.seq_len,
-                    lstm_units=LSTM_UNITS, lstm_layers=LSTM_LAYERS, learning_rate=LEARNING_RATE,
-                    clip_norm=CLIP_NORM, print_every=PRINT_EVERY, eval_positions=args.eval_positions)
+                    lstm_units=args.units, lstm_layers=args.layers, optimizer=args.optimizer,
+                    learning_rate=args.learning_rate, state=args.state, clip_norm=CLIP_NORM,
+                    print_every=PRINT_EVERY, eval_positions=args.eval_positions)
     print(report.header(TITLE, settings), flush=True)
 
     # The index probe: push the positions 0..n-1 through the very layout code used for training,
@@ -133,7 +130,7 @@ def main(argv=None):
     lanes, best = report.lane_summary(lane_map), data.best_possible(lane_map)
     print(report.lane_lines(lanes), flush=True)
 
-    started, losses = time.perf_counter(), []
+    state, started, losses = zero_state, time.perf_counter(), []
     for first in range(0, args.steps, PRINT_EVERY):
         streams = data.bit_streams(train_rng, min(PRINT_EVERY, args.steps - first), n)  # (steps, n)
         interval_losses, state = train(tf.constant(streams), tf.constant(data.labels(streams)), state)
@@ -144,7 +141,7 @@ def main(argv=None):
     probe, _ = predict(tf.constant(data.probe_stream(n)), state)  # (n, classes); state left as is
     streams = data.bit_streams(eval_rng, -(-args.eval_positions // n), n)  # whole batches, rounded up
     probabilities = []
-    for stream in streams:  # the state carries on from training, batch to batch
+    for stream in streams:  # the state goes on from training as it did there, batch to batch
         batch_probabilities, state = predict(tf.constant(stream), state)
         probabilities.append(batch_probabilities.numpy())
     held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())

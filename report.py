@@ -1,86 +1,22 @@
-"""What both training scripts share around the model: checking flags, printing the report,
-writing its JSON copy, drawing the learning curve. Nothing here knows which layout it is
-reporting on: each script hands over its own lane map.
+"""What both training scripts share after the model: the printed report, its JSON copy and
+the learning curve. Nothing here knows which layout it is reporting on: each script hands
+over its own lane map.
 """
-import argparse
 import json
 import math
 import os
-import sys
 import tempfile
 
 import numpy as np
 
+import cli
 import data
 
 LANES_SHOWN = 3  # lanes printed from the lane map
-MAX_BATCH = 100_000  # stream positions in a batch, at most: far beyond the lesson, well inside memory
-MAX_EVAL = 10_000_000  # held-out positions, at most
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}  # as the report prints them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 UMASK = os.umask(0o022)  # read it the only way there is: set it, and
 os.umask(UMASK)  # ... set it back at once
-
-
-# ---------------------------------------------------------------------------- flags
-class Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag is one line on stderr and exit status 2."""
-
-    def error(self, message):
-        fail(f"{self.prog}: {message} (see --help)")
-
-
-def fail(message):
-    print(message, file=sys.stderr)
-    sys.exit(2)
-
-
-def whole_number(minimum, maximum=None):
-    """argparse type: a whole number of at least `minimum` (and at most `maximum`)."""
-
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
-        return value
-
-    return parse
-
-
-def check_batch_shape(parser, batch_size, seq_len):
-    """A batch must hold the probe's positions (up to 5) and fit in memory."""
-    n, least = batch_size * seq_len, max(data.PROBE_POSITIONS) + 1
-    if not least <= n <= MAX_BATCH:
-        parser.error(f"--batch-size x --seq-len is {n}; it must be {least} to {MAX_BATCH} "
-                     f"stream positions")
-
-
-def writable_path(text):
-    """argparse type: a file path whose folder exists and can be written to."""
-    folder = os.path.dirname(os.path.abspath(text))
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
-    if not os.path.isdir(folder):
-        raise argparse.ArgumentTypeError(f"folder {folder!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(f"cannot write to folder {folder!r}")
-    return text
-
-
-def plot_path(text):
-    """argparse type: a writable .png path, and matplotlib installed to draw it."""
-    if not text.lower().endswith(".png"):
-        raise argparse.ArgumentTypeError(f"expected a .png file name, got {text!r}")
-    try:
-        import matplotlib  # noqa: F401  (only checked here; drawn in plot_curves)
-    except ImportError:
-        raise argparse.ArgumentTypeError(
-            "needs matplotlib, which is not installed: pip install -r requirements-plot.txt") from None
-    return writable_path(text)
 
 
 # --------------------------------------------------------------------------- output
@@ -100,7 +36,7 @@ def write_atomically(path, write):
             os.unlink(temporary)
             raise
     except OSError as error:
-        fail(f"cannot write {path!r}: {error.strerror}")
+        cli.fail(f"cannot write {path!r}: {error.strerror}")
 
 
 def write_json(path, summary):
@@ -164,11 +100,12 @@ def loss_floors(best):
 
 
 def header(title, settings):
+    state = {"carry": "state carried over", "reset": "state reset each batch"}[settings["state"]]
     return (f"{title}\n"
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
-            f"{settings['lstm_layers']} LSTM layers x {settings['lstm_units']}\n"
-            f"seed {settings['seed']} | {settings['steps']} steps | SGD {settings['learning_rate']}, "
-            f"clip {settings['clip_norm']}\n")
+            f"{settings['lstm_layers']} LSTM layers x {settings['lstm_units']} | {state}\n"
+            f"seed {settings['seed']} | {settings['steps']} steps | {OPTIMIZER_NAMES[settings['optimizer']]} "
+            f"{settings['learning_rate']:g}, clip {settings['clip_norm']:g}\n")
 
 
 def loss_line(step, loss):

@@ -4,7 +4,8 @@
     python side_by_side.py --plot learning_curves.png    # what `make demo` runs
     python side_by_side.py --steps 1000 --seed 1
 
-Both scripts get the same flags, so the layout is the only difference between the columns.
+Both scripts get the same flags (the model's too: --units, --optimizer, --state, ...), so
+the layout is the only difference between the columns.
 The columns need about 130 characters: in a narrower terminal (or COLUMNS=80, or output to
 a pipe, which counts as 80) the two reports come one after the other instead. With --plot,
 both learning curves go into one picture, side by side.
@@ -17,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cli
 import report
 
 SCRIPTS = ("broken_rnn.py", "fixed_rnn.py")
@@ -24,12 +26,9 @@ GAP = "  |  "
 
 
 def parse_args(argv=None):
-    parser = report.Parser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=report.whole_number(1), help="training steps (default: the scripts' own)")
-    parser.add_argument("--seed", type=report.whole_number(0), help="seed for both runs (default: the scripts' own)")
-    parser.add_argument("--eval-positions", type=report.whole_number(1, report.MAX_EVAL),
-                        help="held-out positions to score (default: the scripts' own)")
-    parser.add_argument("--plot", type=report.plot_path, metavar="PATH.png",
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    cli.add_training_flags(parser)  # no defaults: each script keeps its own
+    parser.add_argument("--plot", type=cli.plot_path, metavar="PATH.png",
                         help="also draw both learning curves to PATH.png (needs matplotlib)")
     return parser.parse_args(argv)
 

@@ -1,8 +1,10 @@
 """Run the scripts the way a user does: a subprocess, then read --report-json."""
 import json
 import os
+import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ class Run:
     report: dict | None  # the --report-json file, if the run wrote one
     plot: Path | None = None  # the --plot file, if asked for
     settings_changed: dict = field(default_factory=dict)  # environment variables set on purpose
+    script: str = ""  # the program it ran
 
 
 def start(script, *flags, report_path=None, env=None):
@@ -42,34 +45,63 @@ def run(script, *flags, report_path=None, env=None):
     return finish(start(script, *flags, report_path=report_path, env=env))
 
 
+def interrupted(script, *flags, report_path, when):
+    """Run a script, and send it Ctrl-C (SIGINT) once it prints a line starting with `when`."""
+    process, _ = start(script, *flags, report_path=report_path)
+    for line in process.stdout:
+        if line.startswith(when):
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    return Run(process.returncode, stdout, stderr, None)
+
+
+RUNS_AT_ONCE = 3  # on 2 cores: enough to keep both busy, few enough not to thrash them
+
+
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory):
-    """The training runs that several tests read, all started at once so that they share
-    both cores: both scripts at their defaults (the seed's settings, seed 0), the fixed one
-    again for the determinism test, a few other shapes, and two short runs with TensorFlow's
-    own settings changed from outside."""
+    """Every run that takes TensorFlow more than a moment, RUNS_AT_ONCE at a time: both
+    scripts at their defaults (the seed's settings, seed 0), side_by_side.py at the same
+    defaults (the determinism test compares them), other shapes, other models and state
+    policies, short runs with a setting changed from outside, experiments.py --quick, and a
+    run stopped with Ctrl-C."""
     folder = tmp_path_factory.mktemp("runs")
     short = ("--steps", 2, "--eval-positions", 1)
     (folder / "matplotlib").mkdir()  # a stand-in that fails to import, as if it were not installed
     (folder / "matplotlib" / "__init__.py").write_text("raise ImportError('no matplotlib')\n")
-    plans = {  # name: (script and flags, environment variables to set)
+    (folder / "interrupted").mkdir()
+    plans = {  # name: (script and flags, environment variables to set); the longest first
+        "side by side": (("side_by_side.py", "--plot", folder / "both.png"),  # two runs at once
+                         {"COLUMNS": "80"}),  # a common terminal width, and too narrow for columns
+        "broken, big, Adam": (("broken_rnn.py", "--units", 32, "--optimizer", "adam"), {}),
         "broken": (("broken_rnn.py",), {}),
         "fixed": (("fixed_rnn.py", "--plot", folder / "fixed.png"), {}),
-        "fixed, again": (("fixed_rnn.py",), {}),
-        "broken, one lane": (("broken_rnn.py", "--batch-size", 1, "--seq-len", 50), {}),
-        # short runs in other shapes, each with a setting changed: without matplotlib ...
-        "broken, 3 x 4": (("broken_rnn.py", "--batch-size", 3, "--seq-len", 4, *short),
-                          {"PYTHONPATH": str(folder)}),
-        # ... with TensorFlow's whole log asked for ...
+        "broken, one lane": (("broken_rnn.py", "--batch-size", 1, "--seq-len", 50),  # and no matplotlib
+                             {"PYTHONPATH": str(folder)}),
+        "fixed, state reset": (("fixed_rnn.py", "--state", "reset"), {}),
+        "experiments, quick": (("experiments.py", "--quick", "--out", folder), {}),  # two short runs
+        # short runs with a setting changed from outside: TensorFlow's whole log asked for ...
         "fixed, 3 x 4": (("fixed_rnn.py", "--batch-size", 3, "--seq-len", 4, *short),
                          {"TF_CPP_MIN_LOG_LEVEL": "0"}),
         # ... and with a flag that TensorFlow refuses
         "fixed, bad TF_XLA_FLAGS": (("fixed_rnn.py", *short), {"TF_XLA_FLAGS": "--no_such_flag"}),
     }
-    started = {name: start(*plan, report_path=folder / f"{number}.json", env={**os.environ, **env})
-               for number, (name, (plan, env)) in enumerate(plans.items())}
-    done = {name: finish(s) for name, s in started.items()}
-    for name, (_, env) in plans.items():
-        done[name].settings_changed = env
+
+    def one(number, name):
+        plan, env = plans[name]
+        report_path = folder / f"{number}.json" if plan[0].endswith("_rnn.py") else None
+        result = run(*plan, report_path=report_path, env={**os.environ, **env})
+        result.settings_changed, result.script = env, plan[0]
+        return result
+
+    with ThreadPoolExecutor(max_workers=RUNS_AT_ONCE) as pool:
+        futures = {name: pool.submit(one, number, name) for number, name in enumerate(plans)}
+        futures["interrupted"] = pool.submit(interrupted, "fixed_rnn.py", when="lane map",
+                                             report_path=folder / "interrupted" / "report.json")
+        done = {name: future.result() for name, future in futures.items()}
+    done["interrupted"].plot = folder / "interrupted"  # the folder its report would have gone to
     done["fixed"].plot = folder / "fixed.png"
+    done["side by side"].plot = folder / "both.png"
+    done["experiments, quick"].plot = folder / "experiments.png"
     return done

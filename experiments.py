@@ -1,0 +1,164 @@
+"""Would a bigger model, Adam or longer training fix the broken layout? A grid of runs.
+
+    python experiments.py             # 36 runs, about 6 minutes on 2 cores: docs/experiments.md, .png
+    python experiments.py --quick     # 2 short runs, to see that it works
+
+Both scripts, with three models, under both state policies (--state carry, the seed's, and
+--state reset), over three seeds. Each run goes through --report-json, as in side_by_side.py,
+two at a time (one a core). The table gives the held-out accuracy and cross-entropy of each
+layout, model and policy, as the mean over the seeds with the lowest and highest, beside the
+best that the layout allows (data.best_possible).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+
+import cli
+import report
+
+SCRIPTS = {"broken_rnn.py": "broken (time, batch)", "fixed_rnn.py": "fixed (batch, time)"}
+MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam, longer training
+    "the seed's: 5 units x 2 layers, SGD 0.1": (),
+    "big: 32 units x 2 layers, Adam 0.01": ("--units", "32", "--optimizer", "adam"),
+    "long: the seed's, 10,000 steps": ("--steps", "10000"),
+}
+STATES = ("carry", "reset")
+SEEDS = (0, 1, 2)
+QUICK = {"models": list(MODELS)[:1], "states": STATES[:1], "seeds": SEEDS[:1],
+         "flags": ("--steps", "20", "--eval-positions", "100")}  # a smoke test, not a result
+HERE = Path(__file__).resolve().parent
+
+
+def parse_args(argv=None):
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="one model, one policy, one seed, 20 steps: checks that the grid runs")
+    parser.add_argument("--out", type=folder,
+                        help="folder for experiments.md and experiments.png (default: docs/; "
+                        "with --quick, none: the table is only printed)")
+    parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
+                        help="runs at a time (default: 2, one a core of a 2-core machine)")
+    args = parser.parse_args(argv)
+    try:
+        import matplotlib  # noqa: F401  (drawn in draw())
+        import tqdm  # noqa: F401  (the progress bar)
+    except ImportError as error:
+        parser.error(f"needs {error.name}, which is not installed: pip install -r requirements-plot.txt")
+    return args
+
+
+def folder(text):
+    return os.path.dirname(cli.writable_path(os.path.join(text, "experiments.md")))
+
+
+def grid(quick):
+    """Every run as (script, model name, state, seed, flags)."""
+    models, states, seeds = (QUICK["models"], QUICK["states"], QUICK["seeds"]) if quick else (MODELS, STATES, SEEDS)
+    extra = QUICK["flags"] if quick else ()
+    return [(script, model, state, seed, (*MODELS[model], "--state", state, "--seed", str(seed), *extra))
+            for script, model, state, seed in product(SCRIPTS, models, states, seeds)]
+
+
+def run(script, flags, folder):
+    """Run one script; its --report-json summary."""
+    handle, path = tempfile.mkstemp(dir=folder, suffix=".json")
+    os.close(handle)
+    done = subprocess.run([sys.executable, str(HERE / script), *flags, "--report-json", path],
+                          capture_output=True, text=True)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"{script} {' '.join(flags)} failed with exit status {done.returncode}: {last}")
+    return json.loads(Path(path).read_text())
+
+
+def spread(values):
+    return f"{np.mean(values):.4f} ({min(values):.4f} to {max(values):.4f})"
+
+
+def table(rows):
+    """The Markdown table: one line for each layout, model and state policy."""
+    lines = ["| layout | model | state | held-out accuracy: mean (min to max) | best allowed "
+             "| cross-entropy, nats: mean (min to max) | lowest allowed |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for (script, model, state), summaries in rows.items():
+        best = summaries[0]["best_possible"]
+        lines.append(f"| {SCRIPTS[script]} | {model} | {state} "
+                     f"| {spread([s['held_out']['accuracy'] for s in summaries])} | {best['accuracy']:.4f} "
+                     f"| {spread([s['held_out']['cross_entropy'] for s in summaries])} "
+                     f"| {best['cross_entropy']:.4f} |")
+    seeds = sorted({s["settings"]["seed"] for summaries in rows.values() for s in summaries})
+    return ("\n".join(lines) + f"\n\nSeeds {', '.join(map(str, seeds))}; held-out positions: "
+            f"{rows[next(iter(rows))][0]['held_out']['positions']} and more a run.\n")
+
+
+def draw(path, rows):
+    """Accuracy and cross-entropy of every run, a panel a layout, with the layout's best."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = list(rows)
+    figure, axes = plt.subplots(2, len(SCRIPTS), figsize=(6.5 * len(SCRIPTS), 8), squeeze=False)
+    for column, script in enumerate(SCRIPTS):
+        mine = [key for key in keys if key[0] == script]
+        for row, (measure, best_name, label) in enumerate((
+                ("accuracy", "accuracy", "held-out accuracy"),
+                ("cross_entropy", "cross_entropy", "held-out cross-entropy, nats"))):
+            axis = axes[row][column]
+            for x, key in enumerate(mine):
+                values = [s["held_out"][measure] for s in rows[key]]
+                axis.scatter([x] * len(values), values, color="C0" if key[2] == "carry" else "C1", s=18,
+                             label={"carry": "state carried", "reset": "state reset"}[key[2]] if x < 2 else None)
+            best = rows[mine[0]][0]["best_possible"][best_name]
+            axis.axhline(best, color="C2", linestyle="--", label=f"best this layout allows: {best:.4f}")
+            axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
+            axis.set_ylabel(label)
+            axis.set_title(SCRIPTS[script])
+            axis.legend(fontsize="small")
+    figure.tight_layout()
+    report.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=90))
+    plt.close(figure)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from tqdm import tqdm
+
+    jobs = grid(args.quick)
+    with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(run, script, flags, scratch) for script, *_, flags in jobs]
+        try:
+            for future in tqdm(as_completed(futures), total=len(futures), desc="runs", unit="run",
+                               file=sys.stderr):
+                future.result()  # the first failure stops the grid
+        except BaseException:
+            for future in futures:
+                future.cancel()  # the runs under way finish; no new one starts
+            raise
+    rows = {}  # (script, model, state): the summaries of its seeds
+    for (script, model, state, _, _), future in zip(jobs, futures, strict=True):
+        rows.setdefault((script, model, state), []).append(future.result())
+    text = table(rows)
+    print(text, end="")
+    out = args.out or (None if args.quick else HERE / "docs")
+    if out:
+        report.write_atomically(Path(out) / "experiments.md", lambda f: f.write(text.encode()))
+        draw(Path(out) / "experiments.png", rows)
+        print(f"\nwritten: {Path(out) / 'experiments.md'}, {Path(out) / 'experiments.png'}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except RuntimeError as error:
+        sys.exit(str(error))
+    except KeyboardInterrupt:
+        sys.exit("interrupted: the table and picture were not written")
