@@ -100,7 +100,7 @@ def loss_floors(best):
 
 
 def header(title, settings):
-    state = {"carry": "state carried over", "reset": "state reset each batch"}[settings["state"]]
+    state = {"carry": "state carried", "reset": "state reset"}[settings["state"]]  # between batches
     return (f"{title}\n"
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
             f"{settings['lstm_layers']} LSTM layers x {settings['lstm_units']} | {state}\n"
