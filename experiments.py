@@ -105,19 +105,17 @@ def draw(path, rows):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = list(rows)
     figure, axes = plt.subplots(2, len(SCRIPTS), figsize=(6.5 * len(SCRIPTS), 8), squeeze=False)
     for column, script in enumerate(SCRIPTS):
-        mine = [key for key in keys if key[0] == script]
-        for row, (measure, best_name, label) in enumerate((
-                ("accuracy", "accuracy", "held-out accuracy"),
-                ("cross_entropy", "cross_entropy", "held-out cross-entropy, nats"))):
+        mine = [key for key in rows if key[0] == script]
+        for row, (measure, label) in enumerate((("accuracy", "held-out accuracy"),
+                                                 ("cross_entropy", "held-out cross-entropy, nats"))):
             axis = axes[row][column]
             for x, key in enumerate(mine):
                 values = [s["held_out"][measure] for s in rows[key]]
                 axis.scatter([x] * len(values), values, color="C0" if key[2] == "carry" else "C1", s=18,
                              label={"carry": "state carried", "reset": "state reset"}[key[2]] if x < 2 else None)
-            best = rows[mine[0]][0]["best_possible"][best_name]
+            best = rows[mine[0]][0]["best_possible"][measure]
             axis.axhline(best, color="C2", linestyle="--", label=f"best this layout allows: {best:.4f}")
             axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
             axis.set_ylabel(label)

@@ -106,12 +106,12 @@ def exit_now():
 
 for name, value in QUIET.items():
     os.environ.setdefault(name, value)
-if sys.platform != "win32" and (noise := unhidden_noise()):  # Windows: tensorflow-cpu 2.21
-    filter_stderr(noise)
 
 
 @functools.cache
 def load():
+    if sys.platform != "win32" and (noise := unhidden_noise()):  # Windows: tensorflow-cpu 2.21
+        filter_stderr(noise)  # only TensorFlow makes the noise: no filter for --help or a bad flag
     try:
         import keras
         import tensorflow
