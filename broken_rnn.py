@@ -21,6 +21,7 @@ import numpy as np
 
 import cli
 import data
+import lanes
 import report
 from quiet_tf import exit_now, keras, tf
 
@@ -121,14 +122,13 @@ def main(argv=None):
     print(report.header(TITLE, settings), flush=True)
 
     # The index probe: push the positions 0..n-1 through the very layout code used for training,
-    # and read off which stream position each (lane, time) slot holds.
-    positions = np.arange(n)
-    lane_map = to_lanes(positions, args.batch_size, args.seq_len)  # (batch, time, 1)
-    if not np.array_equal(from_lanes(lane_map).numpy()[:, 0], positions):
+    # and read off which stream position each (lane, time) slot holds. lanes.check_layout is
+    # the check you can run on your own layout code, too.
+    layout = lanes.check_layout(lambda positions: to_lanes(positions, args.batch_size, args.seq_len), n,
+                                undo=from_lanes)
+    if not layout.undoes:
         sys.exit("from_lanes does not undo to_lanes: logits and labels would not line up")
-    lane_map = lane_map.numpy()[..., 0]  # (batch, time): the stream position in each slot
-    lanes, best = report.lane_summary(lane_map), data.best_possible(lane_map)
-    print(report.lane_lines(lanes), flush=True)
+    print(layout.lane_lines("bit"), flush=True)
 
     state, started, losses = zero_state, time.perf_counter(), []
     for first in range(0, args.steps, PRINT_EVERY):
@@ -151,7 +151,7 @@ def main(argv=None):
         loss_history=losses,
         probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,
                    probabilities=probe.numpy()[list(data.PROBE_POSITIONS)].tolist()),
-        lanes=lanes, best_possible=best, loss_floors=report.loss_floors(best),
+        lanes=layout.summary(), best_possible=layout.best, loss_floors=report.loss_floors(layout.best),
         held_out=held_out, verdict=report.verdict(held_out),
         timing=dict(train_seconds=round(train_seconds, 3)))
     print(report.outcome(summary), end="")

@@ -1,6 +1,6 @@
 """What both training scripts share after the model: the printed report, its JSON copy and
-the learning curve. Nothing here knows which layout it is reporting on: each script hands
-over its own lane map.
+the learning curve. Nothing here knows which layout it is reporting on: each script prints
+its own lane map, through lanes.py.
 """
 import json
 import math
@@ -12,7 +12,6 @@ import numpy as np
 import cli
 import data
 
-LANES_SHOWN = 3  # lanes printed from the lane map
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}  # as the report prints them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 UMASK = os.umask(0o022)  # read it the only way there is: set it, and
@@ -65,36 +64,8 @@ def held_out_summary(probabilities, true):
     }
 
 
-def lane_summary(lane_map):
-    """What the JSON report keeps of a lane map (batch, time): its first lanes and the count."""
-    seen = data.seen_previous(lane_map)
-    return {"lanes": len(lane_map), "first_lanes": lane_map[:LANES_SHOWN].tolist(),
-            "seen_previous": int(seen.sum()), "targets": int(seen.size)}
-
-
-def positions_text(lane):
-    """Stream positions of one lane, runs of consecutive ones shortened: "0 ... 49", "0, 50"."""
-    runs, start = [], 0
-    for i in range(1, len(lane) + 1):
-        if i == len(lane) or lane[i] != lane[i - 1] + 1:
-            run = lane[start:i]
-            runs.append(", ".join(map(str, run)) if len(run) < 4 else f"{run[0]} ... {run[-1]}")
-            start = i
-    return ", ".join(runs) if len(runs) <= 4 else ", ".join(runs[:3]) + f", ... ({len(lane)} in all)"
-
-
-def lane_lines(lanes):
-    lines = ["lane map: stream positions in each lane, in time order"]
-    lines += [f"  lane {i} -> {positions_text(lane)}" for i, lane in enumerate(lanes["first_lanes"])]
-    if lanes["lanes"] > LANES_SHOWN:
-        lines.append(f"  ... and {lanes['lanes'] - LANES_SHOWN} more lanes")
-    lines.append(f"  previous bit read earlier in the same lane: {lanes['seen_previous']} of "
-                 f"{lanes['targets']}")
-    return "\n".join(lines) + "\n"
-
-
 def loss_floors(best):
-    """The horizontal lines of the learning curve, in nats; `best` is data.best_possible's."""
+    """The horizontal lines of the learning curve, in nats; `best` is lanes.best_possible's."""
     return {"guessing (ln 4)": math.log(4), "current bit only (ln 2)": math.log(2),
             "best this layout allows": best["cross_entropy"]}
 

@@ -81,6 +81,7 @@ def runs(tmp_path_factory):
                              {"PYTHONPATH": str(folder)}),
         "fixed, state reset": (("fixed_rnn.py", "--state", "reset"), {}),
         "experiments, quick": (("experiments.py", "--quick", "--out", folder), {}),  # two short runs
+        "lanes examples": (("lanes_examples.py",), {}),  # tf.data and Keras, no training
         # short runs with a setting changed from outside: TensorFlow's whole log asked for ...
         "fixed, 3 x 4": (("fixed_rnn.py", "--batch-size", 3, "--seq-len", 4, *short),
                          {"TF_CPP_MIN_LOG_LEVEL": "0"}),
@@ -90,7 +91,7 @@ def runs(tmp_path_factory):
 
     def one(number, name):
         plan, env = plans[name]
-        report_path = folder / f"{number}.json" if plan[0].endswith("_rnn.py") else None
+        report_path = folder / f"{number}.json" if plan[0].endswith(("_rnn.py", "_examples.py")) else None
         result = run(*plan, report_path=report_path, env={**os.environ, **env})
         result.settings_changed, result.script = env, plan[0]
         return result

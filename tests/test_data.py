@@ -2,7 +2,6 @@
 import doctest
 
 import numpy as np
-import pytest
 
 import data
 
@@ -59,65 +58,3 @@ def test_confusion_matrix_counts_pairs():
     assert counts.sum() == 6
     assert counts[0].tolist() == [1, 0, 1, 0]  # row: true class 0
     assert counts[3].tolist() == [0, 1, 0, 2]
-
-
-# --- the lane map and the best each layout allows --------------------------------------
-def question_layout(batch, time):  # reshape to (time, batch), then lanes are the columns
-    return np.arange(batch * time).reshape(time, batch).T
-
-
-def answer_layout(batch, time):  # reshape to (batch, time): lanes are the rows
-    return np.arange(batch * time).reshape(batch, time)
-
-
-def brute_force(lane_map):
-    """Seen-previous flags, best accuracy and best cross-entropy by enumerating every stream:
-    targets are pooled by what a model can know (its time step, the current bit, and the
-    previous bit when it was read earlier in the same lane; not its lane), and each pool's
-    best guess is its commonest class."""
-    slot = {int(p): (lane, t) for (lane, t), p in np.ndenumerate(lane_map)}
-    n = len(slot)
-    seen = [p > 0 and slot[p - 1][0] == slot[p][0] and slot[p - 1][1] < slot[p][1] for p in range(n)]
-    pools = {}
-    for number in range(2 ** n):
-        stream = [(number >> i) & 1 for i in range(n)]
-        for p, label in enumerate(data.labels(stream)):
-            visible = (slot[p][1], stream[p], stream[p - 1] if seen[p] else None)
-            counts = pools.setdefault(visible, [0] * 4)
-            counts[label] += 1
-    total = n * 2 ** n
-    accuracy = sum(max(c) for c in pools.values()) / total
-    entropy = -sum(k * np.log(k / sum(c)) for c in pools.values() for k in c if k) / total
-    return seen, accuracy, entropy
-
-
-def test_seen_previous_and_best_possible_match_brute_force():
-    rng = np.random.default_rng(0)
-    maps = [layout(b, t) for b, t in [(2, 3), (3, 2), (1, 6), (6, 1), (2, 5), (5, 2), (3, 3)]
-            for layout in (question_layout, answer_layout)]
-    maps += [rng.permutation(8).reshape(2, 4) for _ in range(4)]  # any layout at all
-    for lane_map in maps:
-        seen, accuracy, entropy = brute_force(lane_map)
-        assert data.seen_previous(lane_map).tolist() == seen, lane_map
-        best = data.best_possible(lane_map)
-        assert abs(best["accuracy"] - accuracy) < 1e-12, lane_map  # exact, up to rounding
-        assert abs(best["cross_entropy"] - entropy) < 1e-12, lane_map
-
-
-def test_the_seed_layouts():
-    # the question: (T=2, batch=50); no target ever has its predecessor in its own lane
-    assert data.seen_previous(question_layout(50, 2)).sum() == 0
-    # a coin flip everywhere, but at time step 0 one target in 50 (the stream's first) is a
-    # sure 0: P(previous 0) = 0.51 there, a little under ln 2 of entropy
-    at_step_0 = -(0.51 * np.log(0.51) + 0.49 * np.log(0.49))
-    assert data.best_possible(question_layout(50, 2)) == pytest.approx(
-        {"accuracy": 0.505, "cross_entropy": (at_step_0 + np.log(2)) / 2}, abs=1e-12)
-    # the answer: (batch=7, seq=50); all but the first target of each lane
-    assert data.seen_previous(answer_layout(7, 50)).sum() == 343
-    assert data.best_possible(answer_layout(7, 50)) == pytest.approx(
-        {"accuracy": 0.9914, "cross_entropy": 0.0137}, abs=1e-4)
-
-
-def test_a_lane_map_must_hold_every_position_once():
-    with pytest.raises(ValueError):
-        data.seen_previous(np.array([[0, 1], [1, 3]]))
