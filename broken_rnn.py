@@ -25,11 +25,12 @@ import lanes
 import report
 from quiet_tf import exit_now, keras, tf
 
-# --- settings: the seed's, one a line; all but CLIP_NORM and PRINT_EVERY are flags too ---
+# --- settings: the seed's, one a line; UNITS is --units on the command line and "units" in the
+# JSON report, and so on for all but LEARNING_RATES (--learning-rate), CLIP_NORM and PRINT_EVERY ---
 BATCH_SIZE = 50  # lanes: sequences the LSTM runs side by side
 SEQ_LEN = 2  # time steps in each lane
-LSTM_UNITS = 5  # units in each LSTM layer
-LSTM_LAYERS = 2  # stacked LSTM layers
+UNITS = 5  # units in each LSTM layer
+LAYERS = 2  # stacked LSTM layers
 OPTIMIZER = "sgd"  # plain SGD; or "adam"
 LEARNING_RATES = {"sgd": 0.1, "adam": 0.01}  # each optimizer's default step size
 STATE = "carry"  # each batch starts from the last one's final state; or "reset" to zeros
@@ -37,12 +38,13 @@ CLIP_NORM = 10.0  # gradients are clipped to this global norm
 STEPS = 3000  # training steps, a fresh random batch each
 PRINT_EVERY = 300  # print the loss every this many steps; also steps per tf.function call
 EVAL_POSITIONS = 10_000  # held-out stream positions to score, at least
+SEED = 0  # seeds the weights and the data
 TITLE = __doc__.splitlines()[0]  # the layout, in one line: heads the report
 
 
 def parse_args(argv=None):
     return cli.parse_args(TITLE, dict(
-        steps=STEPS, seed=0, eval_positions=EVAL_POSITIONS, units=LSTM_UNITS, layers=LSTM_LAYERS,
+        steps=STEPS, seed=SEED, eval_positions=EVAL_POSITIONS, units=UNITS, layers=LAYERS,
         optimizer=OPTIMIZER, learning_rates=LEARNING_RATES, state=STATE,
         batch_size=BATCH_SIZE, seq_len=SEQ_LEN), argv)
 
@@ -116,7 +118,7 @@ def main(argv=None):
         return tf.nn.softmax(logits), next_state(final_state)
 
     settings = dict(seed=args.seed, steps=args.steps, batch_size=args.batch_size, seq_len=args.seq_len,
-                    lstm_units=args.units, lstm_layers=args.layers, optimizer=args.optimizer,
+                    units=args.units, layers=args.layers, optimizer=args.optimizer,
                     learning_rate=args.learning_rate, state=args.state, clip_norm=CLIP_NORM,
                     print_every=PRINT_EVERY, eval_positions=args.eval_positions)
     print(report.header(TITLE, settings), flush=True)

@@ -16,8 +16,19 @@ OPTIMIZERS = ("sgd", "adam")
 STATES = ("carry", "reset")
 
 
+class ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """--help adds each flag's default, except where there is none (None)."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag is one line on stderr and exit status 2."""
+    """argparse, but a bad flag is one line on stderr and exit status 2, and --help shows the
+    defaults."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=ShowDefaults, **kwargs)
 
     def error(self, message):
         fail(f"{self.prog}: {message} (see --help)")
@@ -81,40 +92,39 @@ def plot_path(text):
 
 
 def add_training_flags(parser, defaults=None):
-    """The flags that both training scripts take, with `defaults` (name: value). Without
+    """The flags that both training scripts take. `defaults` maps each flag's name (--eval-positions:
+    eval_positions) to its default, and learning_rates to each optimizer's default rate. Without
     defaults (side_by_side.py), a flag left out is None, and each script keeps its own."""
+    defaults = defaults or {}
 
-    def add(group, flag, help, shown=None, **kwargs):
-        value = None if defaults is None else defaults.get(flag[2:].replace("-", "_"))
-        said = "the scripts' own" if defaults is None else shown or value
-        group.add_argument(flag, default=value, help=f"{help} (default: {said})", **kwargs)
+    def add(group, flag, help, **kwargs):
+        group.add_argument(flag, default=defaults.get(flag[2:].replace("-", "_")), help=help, **kwargs)
 
     run = parser.add_argument_group("run")
     add(run, "--steps", "training steps, a fresh random batch each", type=whole_number(1))
     add(run, "--seed", "seed for the weights and the data; same seed, same report", type=whole_number(0))
-    add(run, "--eval-positions", "held-out stream positions to score, at least",
-        type=whole_number(1, MAX_EVAL))
+    add(run, "--eval-positions", "held-out stream positions to score, at least", type=whole_number(1, MAX_EVAL))
     model = parser.add_argument_group("model and training")
     add(model, "--units", "LSTM units in each layer", type=whole_number(1, MAX_UNITS))
     add(model, "--layers", "stacked LSTM layers", type=whole_number(1, MAX_LAYERS))
     add(model, "--optimizer", "sgd (the seed's) or adam", type=str.lower, choices=OPTIMIZERS)
-    add(model, "--learning-rate", "step size", type=positive_number, metavar="X",
-        shown=defaults and ", ".join(f"{rate} with {name}" for name, rate in defaults["learning_rates"].items()))
-    add(model, "--state", "carry: each batch starts from the last one's final LSTM state (the "
-        "seed's); reset: from zeros, since every batch is a fresh, independent stream",
-        type=str.lower, choices=STATES)
+    rates = defaults.get("learning_rates")
+    add(model, "--learning-rate", "step size" + (rates and " (default: " + ", ".join(
+        f"{rate} with {name}" for name, rate in rates.items()) + ")" or ""), type=positive_number, metavar="X")
+    add(model, "--state", "carry: each batch starts from the last one's final LSTM state (the seed's); "
+        "reset: from zeros, since every batch is a fresh, independent stream", type=str.lower, choices=STATES)
 
 
 def parse_args(description, defaults, argv=None):
     """Parse a training script's flags; `defaults` holds its settings (see add_training_flags,
-    plus batch_size, seq_len and learning_rates: the default rate of each optimizer)."""
+    plus batch_size and seq_len)."""
     parser = Parser(description=description)
     add_training_flags(parser, defaults)
     layout = parser.add_argument_group("layout")
     layout.add_argument("--batch-size", type=whole_number(1), default=defaults["batch_size"],
-                        help=f"lanes in a batch (default: {defaults['batch_size']})")
+                        help="lanes in a batch")
     layout.add_argument("--seq-len", type=whole_number(1), default=defaults["seq_len"],
-                        help=f"time steps in a lane (default: {defaults['seq_len']})")
+                        help="time steps in a lane")
     output = parser.add_argument_group("output")
     output.add_argument("--report-json", type=writable_path, metavar="PATH",
                         help="also write the whole report as JSON to PATH")

@@ -1,13 +1,16 @@
 """Would a bigger model, Adam or longer training fix the broken layout? A grid of runs.
 
-    python experiments.py             # 36 runs, about 6 minutes on 2 cores: docs/experiments.md, .png
+    python experiments.py             # 36 runs: the table in docs/experiments.md, .json and .png
     python experiments.py --quick     # 2 short runs, to see that it works
 
 Both scripts, with three models, under both state policies (--state carry, the seed's, and
 --state reset), over three seeds. Each run goes through --report-json, as in side_by_side.py,
 two at a time (one a core). The table gives the held-out accuracy and cross-entropy of each
 layout, model and policy, as the mean over the seeds with the lowest and highest, beside the
-best that the layout allows (data.best_possible).
+best that the layout allows (lanes.best_possible). The table goes into docs/experiments.md
+between the markers TABLE_START and TABLE_END, the figures of every run into
+docs/experiments.json (the test suite rebuilds the table from them, and checks four runs
+against its own), and a picture into docs/experiments.png.
 """
 import json
 import os
@@ -34,6 +37,9 @@ SEEDS = (0, 1, 2)
 QUICK = {"models": list(MODELS)[:1], "states": STATES[:1], "seeds": SEEDS[:1],
          "flags": ("--steps", "20", "--eval-positions", "100")}  # a smoke test, not a result
 HERE = Path(__file__).resolve().parent
+TABLE_START = "<!-- the table: written by python experiments.py -->\n"
+TABLE_END = "<!-- end of the table -->\n"
+KEPT = ("script", "settings", "held_out", "best_possible")  # of each run's report, in the .json
 
 
 def parse_args(argv=None):
@@ -41,8 +47,8 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="one model, one policy, one seed, 20 steps: checks that the grid runs")
     parser.add_argument("--out", type=folder,
-                        help="folder for experiments.md and experiments.png (default: docs/; "
-                        "with --quick, none: the table is only printed)")
+                        help="folder for experiments.md, .json and .png (default: docs/; with "
+                        "--quick, none: the table is only printed)")
     parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
                         help="runs at a time (default: 2, one a core of a 2-core machine)")
     args = parser.parse_args(argv)
@@ -67,7 +73,7 @@ def grid(quick):
 
 
 def run(script, flags, folder):
-    """Run one script; its --report-json summary."""
+    """Run one script; what the .json keeps of its --report-json summary."""
     handle, path = tempfile.mkstemp(dir=folder, suffix=".json")
     os.close(handle)
     done = subprocess.run([sys.executable, str(HERE / script), *flags, "--report-json", path],
@@ -75,7 +81,8 @@ def run(script, flags, folder):
     if done.returncode:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise RuntimeError(f"{script} {' '.join(flags)} failed with exit status {done.returncode}: {last}")
-    return json.loads(Path(path).read_text())
+    summary = json.loads(Path(path).read_text())
+    return {key: summary[key] for key in KEPT}
 
 
 def spread(values):
@@ -141,16 +148,40 @@ def main(argv=None):
             for future in futures:
                 future.cancel()  # the runs under way finish; no new one starts
             raise
-    rows = {}  # (script, model, state): the summaries of its seeds
-    for (script, model, state, _, _), future in zip(jobs, futures, strict=True):
-        rows.setdefault((script, model, state), []).append(future.result())
-    text = table(rows)
+    runs = [dict(model=model, state=state, seed=seed, **future.result())
+            for (_, model, state, seed, _), future in zip(jobs, futures, strict=True)]
+    text = table(grouped(runs))
     print(text, end="")
     out = args.out or (None if args.quick else HERE / "docs")
     if out:
-        report.write_atomically(Path(out) / "experiments.md", lambda f: f.write(text.encode()))
-        draw(Path(out) / "experiments.png", rows)
-        print(f"\nwritten: {Path(out) / 'experiments.md'}, {Path(out) / 'experiments.png'}")
+        write(Path(out), text, runs)
+        print(f"\nwritten: {', '.join(str(Path(out) / f'experiments.{end}') for end in ('md', 'json', 'png'))}")
+
+
+def grouped(runs):
+    """(script, model, state): the runs of its seeds, in grid order."""
+    rows = {}
+    for summary in runs:
+        rows.setdefault((summary["script"], summary["model"], summary["state"]), []).append(summary)
+    return rows
+
+
+def table_in(page):
+    """The table between the markers of a page, or None if it has no markers."""
+    start, end = page.find(TABLE_START), page.find(TABLE_END)
+    return page[start + len(TABLE_START):end] if 0 <= start < end else None
+
+
+def write(out, text, runs):
+    """The table into out/experiments.md (between the markers, if the page has them; else the
+    table alone), the figures into out/experiments.json, the picture into out/experiments.png."""
+    page_path = out / "experiments.md"
+    page = page_path.read_text() if page_path.exists() else ""
+    old = table_in(page)
+    page = text if old is None else page.replace(TABLE_START + old + TABLE_END, TABLE_START + text + TABLE_END)
+    report.write_atomically(page_path, lambda f: f.write(page.encode()))
+    report.write_atomically(out / "experiments.json", lambda f: f.write((json.dumps(runs, indent=1) + "\n").encode()))
+    draw(out / "experiments.png", grouped(runs))
 
 
 if __name__ == "__main__":

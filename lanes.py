@@ -224,8 +224,7 @@ class LayoutCheck:
                 "seen_previous": int(self.seen.sum()), "targets": int(self.seen.size)}
 
     def lane_lines(self, element="element"):
-        lanes, time = self.lane_map.shape
-        return lane_lines([[lane] for lane in self.lane_map[:LANES_SHOWN]], lanes,
+        return lane_lines([[lane] for lane in self.lane_map[:LANES_SHOWN]], len(self.lane_map),
                           int(self.seen.sum()), self.seen.size, element)
 
     def __str__(self):
@@ -233,7 +232,7 @@ class LayoutCheck:
         return (f"check_layout: {lanes} lanes x {time} time steps\n" + self.lane_lines()
                 + f"lanes that count up by one: {int(self.in_order.sum())} of {lanes}\n"
                 + f"best accuracy on a task that needs the previous element: {self.best['accuracy']:.4f}\n"
-                + verdict_line(self.ok, self.verdict) + "\n")
+                + verdict_line(self.ok, self.verdict))
 
 
 def check_layout(layout, length, time_major=False, undo=None):
@@ -329,8 +328,9 @@ class BatchesCheck:
     `handovers`: with stateful, the lanes that go on from where the same lane of the batch
     before stopped (None without stateful); `seen` of `targets`: slots whose previous
     position the model has read in its lane (across batches, with stateful);
-    `target_offset`: targets minus the last input they may use, if the pipeline yields
-    (inputs, targets) and that is the same everywhere; `best`: best_possible for it all."""
+    `offset_found`: targets minus the last input they may use, if the pipeline yields
+    (inputs, targets) and that is the same everywhere (`target_offset` is the one asked for);
+    `best`: best_possible for it all."""
 
     batches: int
     stateful: bool
@@ -343,8 +343,8 @@ class BatchesCheck:
     seen: int
     targets: int
     target_text: str | None
-    target_offset: int | None
-    expected_offset: int
+    offset_found: int | None
+    target_offset: int
     best: dict
     verdict: str
     ok: bool
@@ -364,7 +364,7 @@ class BatchesCheck:
             lines.append(f"targets: {self.target_text}")
         lines += [f"best accuracy on a task that needs the previous element: {self.best['accuracy']:.4f}",
                   verdict_line(self.ok, self.verdict)]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines)
 
 
 def check_batches(batches, stateful, time_major=False, target_offset=1, limit=1000):
@@ -531,7 +531,7 @@ class ModelCheck:
                   f"  in a lane, the same step    {self.in_lane('same'):6d}",
                   f"  in a lane, a later step     {self.in_lane('later'):6d}",
                   verdict_line(self.ok, self.verdict)]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines)
 
 
 def outputs_of(model, inputs, shape, time_major):

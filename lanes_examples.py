@@ -117,7 +117,7 @@ def main(argv=None):
         form = FORMS[name]
         print(f"== {name}\n{inspect.cleandoc(form.__doc__)}\n", flush=True)
         for label, check in zip(("broken", "fixed"), form(), strict=True):
-            print(f"-- {label}\n{check}", flush=True)
+            print(f"-- {label}\n{check}\n", flush=True)
             found[f"{name}, {label}"] = {"ok": check.ok, "verdict": check.verdict}
     if args.report_json:
         report.write_json(args.report_json, found)

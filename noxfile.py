@@ -1,13 +1,15 @@
-"""The same report on every TensorFlow release with Keras 3: 2.16 to 2.21.
+"""The same report on every TensorFlow release with Keras 3, 2.16 to 2.21, and on Colab's stack.
 
     pip install nox==2026.10.20
     nox                                          # all sessions, about 3 GB of downloads
     nox -s "tensorflow(wheel='tensorflow-cpu==2.16.2')"    # one release
+    nox -s colab                                 # Google Colab's: needs python3.13 on PATH
 
 `pinned` installs requirements.txt and runs both scripts with FLAGS. Each `tensorflow`
 session installs one TensorFlow wheel instead (the CPU-only wheel of each release, and the
 full 2.21 wheel), runs the same, and fails unless stderr is empty and stdout is byte for byte
-what `pinned` printed. Reports land in .nox/reports/. CI does not run this: it downloads too
+what `pinned` printed. `colab` does the same on Google Colab's stack, then runs side_by_side.py
+through IPython's %run, as a notebook does. Reports land in .nox/reports/. CI does not run this: it downloads too
 much. The README says what it found.
 """
 from pathlib import Path
@@ -20,7 +22,9 @@ RELEASES = ("2.16.2", "2.17.1", "2.18.1", "2.19.1", "2.20.0", "2.21.0")  # the n
 WHEELS = [f"tensorflow-cpu=={release}" for release in RELEASES] + ["tensorflow==2.21.0"]
 REPORTS = Path(".nox/reports")
 
-nox.options.sessions = ["pinned", "tensorflow"]
+COLAB = ("tensorflow==2.20.0", "keras==3.13.2")  # googlecolab/backend-info, 2026-08: on Python 3.13
+
+nox.options.sessions = ["pinned", "tensorflow", "colab"]
 
 
 def run_scripts(session, name):
@@ -41,13 +45,31 @@ def pinned(session):
     run_scripts(session, "pinned")
 
 
-@nox.session(python="3.11", requires=["pinned"])
-@nox.parametrize("wheel", WHEELS)
-def tensorflow(session, wheel):
-    session.install(wheel, "keras==3.15.1")  # numpy: whichever the release accepts
-    folder = run_scripts(session, wheel)
+def same_as_pinned(session, folder):
     for script in SCRIPTS:
         ours, pinned = (folder / f"{script}.out").read_text(), (REPORTS / "pinned" / f"{script}.out").read_text()
         if ours != pinned:
             session.error(f"{script} prints another report than the pinned install: "
                           f"diff {REPORTS / 'pinned' / script}.out {folder / script}.out")
+
+
+@nox.session(python="3.11", requires=["pinned"])
+@nox.parametrize("wheel", WHEELS)
+def tensorflow(session, wheel):
+    session.install(wheel, "keras==3.15.1")  # numpy: whichever the release accepts
+    same_as_pinned(session, run_scripts(session, wheel))
+
+
+@nox.session(python="3.13", requires=["pinned"])
+def colab(session):
+    session.install(*COLAB, "ipython")  # numpy: whichever pip pairs with them
+    folder = run_scripts(session, "colab")
+    same_as_pinned(session, folder)
+    with open(folder / "ipython.out", "w") as out, open(folder / "ipython.err", "w") as err:
+        session.run("ipython", "--no-banner", "-c", f"%run side_by_side.py {' '.join(FLAGS)}", stdout=out, stderr=err)
+    printed = (folder / "ipython.out").read_text()
+    for script in SCRIPTS:
+        if f"== {script}\n" + (REPORTS / "pinned" / f"{script}.out").read_text() not in printed:
+            session.error(f"%run side_by_side.py did not print the pinned {script} report: see {folder}/ipython.out")
+    if (folder / "ipython.err").read_text():
+        session.error(f"%run side_by_side.py wrote to stderr: see {folder}/ipython.err")

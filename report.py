@@ -74,7 +74,7 @@ def header(title, settings):
     state = {"carry": "state carried", "reset": "state reset"}[settings["state"]]  # between batches
     return (f"{title}\n"
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
-            f"{settings['lstm_layers']} LSTM layers x {settings['lstm_units']} | {state}\n"
+            f"{settings['layers']} LSTM layers x {settings['units']} | {state}\n"
             f"seed {settings['seed']} | {settings['steps']} steps | {OPTIMIZER_NAMES[settings['optimizer']]} "
             f"{settings['learning_rate']:g}, clip {settings['clip_norm']:g}\n")
 

@@ -3,6 +3,7 @@
     python side_by_side.py                     # the seed's settings
     python side_by_side.py --plot learning_curves.png    # what `make demo` runs
     python side_by_side.py --steps 1000 --seed 1
+    python side_by_side.py --report-json both.json     # both reports as JSON, by script
 
 Both scripts get the same flags (the model's too: --units, --optimizer, --state, ...), so
 the layout is the only difference between the columns.
@@ -26,10 +27,13 @@ GAP = "  |  "
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser = cli.Parser(description=__doc__.splitlines()[0],
+                        epilog="A flag left out keeps each script's own default (see fixed_rnn.py --help).")
     cli.add_training_flags(parser)  # no defaults: each script keeps its own
     parser.add_argument("--plot", type=cli.plot_path, metavar="PATH.png",
                         help="also draw both learning curves to PATH.png (needs matplotlib)")
+    parser.add_argument("--report-json", type=cli.writable_path, metavar="PATH",
+                        help="also write both reports as JSON to PATH: {script: its --report-json}")
     return parser.parse_args(argv)
 
 
@@ -49,7 +53,7 @@ def side_by_side(left, right, width):
 def main(argv=None):
     args = parse_args(argv)
     flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
-             if value is not None and name != "plot"]
+             if value is not None and name not in ("plot", "report_json")]
     here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as folder:
         reports = [os.path.join(folder, script + ".json") for script in SCRIPTS]
@@ -64,6 +68,8 @@ def main(argv=None):
         summaries = [json.loads(Path(path).read_text()) for path in reports]
     texts = (f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs, strict=True))
     print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
+    if args.report_json:
+        report.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
     if args.plot:
         report.plot_curves(args.plot, summaries)
 

@@ -62,10 +62,12 @@ RUNS_AT_ONCE = 3  # on 2 cores: enough to keep both busy, few enough not to thra
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory):
     """Every run that takes TensorFlow more than a moment, RUNS_AT_ONCE at a time: both
-    scripts at their defaults (the seed's settings, seed 0), side_by_side.py at the same
-    defaults (the determinism test compares them), other shapes, other models and state
-    policies, short runs with a setting changed from outside, experiments.py --quick, and a
-    run stopped with Ctrl-C."""
+    scripts at their defaults (the seed's settings, seed 0), through side_by_side.py, which is
+    what `make demo` runs; another shape, other models and state policies; experiments.py
+    --quick, and one of its runs made again (the determinism test compares them); short runs
+    with a setting changed from outside; the >>> examples of the pages, lanes_examples.py,
+    and a run stopped with Ctrl-C. Each TensorFlow process costs seconds of CPU before it trains,
+    so a run is made once, and shared."""
     folder = tmp_path_factory.mktemp("runs")
     short = ("--steps", 2, "--eval-positions", 1)
     (folder / "matplotlib").mkdir()  # a stand-in that fails to import, as if it were not installed
@@ -75,23 +77,23 @@ def runs(tmp_path_factory):
         "side by side": (("side_by_side.py", "--plot", folder / "both.png"),  # two runs at once
                          {"COLUMNS": "80"}),  # a common terminal width, and too narrow for columns
         "broken, big, Adam": (("broken_rnn.py", "--units", 32, "--optimizer", "adam"), {}),
-        "broken": (("broken_rnn.py",), {}),
-        "fixed": (("fixed_rnn.py", "--plot", folder / "fixed.png"), {}),
         "broken, one lane": (("broken_rnn.py", "--batch-size", 1, "--seq-len", 50),  # and no matplotlib
                              {"PYTHONPATH": str(folder)}),
         "fixed, state reset": (("fixed_rnn.py", "--state", "reset"), {}),
         "experiments, quick": (("experiments.py", "--quick", "--out", folder), {}),  # two short runs
         "lanes examples": (("lanes_examples.py",), {}),  # tf.data and Keras, no training
-        # short runs with a setting changed from outside: TensorFlow's whole log asked for ...
-        "fixed, 3 x 4": (("fixed_rnn.py", "--batch-size", 3, "--seq-len", 4, *short),
-                         {"TF_CPP_MIN_LOG_LEVEL": "0"}),
-        # ... and with a flag that TensorFlow refuses
+        "pasted examples": (("tests/pasted.py", "--doctest"), {}),  # the >>> examples of README.md, docs/
+        # the fixed run of experiments.py --quick made again (the determinism test compares them),
+        # with TensorFlow's whole log asked for
+        "fixed, short": (("fixed_rnn.py", "--steps", 20, "--eval-positions", 100), {"TF_CPP_MIN_LOG_LEVEL": "0"}),
+        # a flag that TensorFlow refuses
         "fixed, bad TF_XLA_FLAGS": (("fixed_rnn.py", *short), {"TF_XLA_FLAGS": "--no_such_flag"}),
     }
 
     def one(number, name):
         plan, env = plans[name]
-        report_path = folder / f"{number}.json" if plan[0].endswith(("_rnn.py", "_examples.py")) else None
+        report_path = folder / f"{number}.json" if plan[0].endswith(("_rnn.py", "_examples.py", "side_by_side.py")) \
+            else None
         result = run(*plan, report_path=report_path, env={**os.environ, **env})
         result.settings_changed, result.script = env, plan[0]
         return result
@@ -102,7 +104,17 @@ def runs(tmp_path_factory):
                                              report_path=folder / "interrupted" / "report.json")
         done = {name: future.result() for name, future in futures.items()}
     done["interrupted"].plot = folder / "interrupted"  # the folder its report would have gone to
-    done["fixed"].plot = folder / "fixed.png"
     done["side by side"].plot = folder / "both.png"
     done["experiments, quick"].plot = folder / "experiments.png"
+    done.update(split_side_by_side(done["side by side"]))
     return done
+
+
+def split_side_by_side(both):
+    """side_by_side.py's run as one Run a script: its report (from --report-json) and what it
+    printed (at 80 columns the reports come one after the other, each under its heading)."""
+    broken_text, fixed_text = both.stdout.split("\n\n== fixed_rnn.py\n")
+    assert broken_text.startswith("== broken_rnn.py\n")
+    printed = {"broken": broken_text.removeprefix("== broken_rnn.py\n") + "\n", "fixed": fixed_text}
+    return {name: Run(both.returncode, printed[name], both.stderr, both.report[f"{name}_rnn.py"],  # stderr: both's
+                      plot=both.plot, script=f"{name}_rnn.py") for name in ("broken", "fixed")}

@@ -91,7 +91,7 @@ def test_check_layout_reports_lanes_counts_and_the_best():
     assert broken.best == lanes.best_possible(question_layout(50, 2))
     text = str(broken)
     assert "  lane 1 -> 1, 51\n" in text and "lanes that count up by one: 0 of 50\n" in text
-    assert text.endswith("\n") and text.splitlines()[-1].startswith("verdict: NOT OK: consecutive positions")
+    assert text.splitlines()[-1].startswith("verdict: NOT OK: consecutive positions")
     fixed = lanes.check_layout(lambda stream: stream.reshape(7, 50, 1), 350)
     assert fixed.ok and fixed.seen.sum() == 343 and str(fixed).splitlines()[-1].startswith("verdict: ok: ")
 
@@ -175,15 +175,15 @@ def test_check_batches_says_where_the_targets_sit():
     series = np.arange(100)
     windows = np.lib.stride_tricks.sliding_window_view(series, 10)  # (91, 10)
     own_first = lanes.check_batches([(windows[:32], series[:32]), (windows[32:64], series[32:64])], stateful=False)
-    assert not own_first.ok and own_first.target_offset == -9
+    assert not own_first.ok and own_first.offset_found == -9
     assert own_first.target_text == "each window's target is its own first element, not the element after its last"
     nxt = lanes.check_batches([(windows[:32], series[10:42])], stateful=False)
-    assert nxt.ok and nxt.target_offset == 1 and "element after its last" in nxt.verdict
+    assert nxt.ok and nxt.offset_found == 1 and "element after its last" in nxt.verdict
     per_step = lanes.check_batches([(windows[:5, :, None], windows[:5])], stateful=False, target_offset=0)
     assert per_step.ok and per_step.target_text == "each step's target is its own element"
     assert not lanes.check_batches([(windows[:5], windows[:5])], stateful=False).ok  # expected the next element
     scattered = lanes.check_batches([(windows[:3], np.array([10, 12, 0]))], stateful=False)
-    assert not scattered.ok and scattered.target_offset is None and "no fixed place" in scattered.verdict
+    assert not scattered.ok and scattered.offset_found is None and "no fixed place" in scattered.verdict
 
 
 def test_check_batches_reads_float32_positions_exactly_below_2_to_the_24():

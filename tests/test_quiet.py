@@ -38,7 +38,7 @@ def test_tensorflow_errors_still_reach_the_user(runs):
 
 def test_the_users_log_level_wins(runs):
     # TF_CPP_MIN_LOG_LEVEL=0 asks for every line; XLA's INFO line at the first compile is one
-    result = runs["fixed, 3 x 4"]
+    result = runs["fixed, short"]
     assert result.settings_changed["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert result.returncode == 0 and "Compiled cluster using XLA" in result.stderr
 

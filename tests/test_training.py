@@ -1,4 +1,5 @@
 """Both scripts trained at their defaults (the seed's settings), read through --report-json."""
+import json
 import math
 
 import numpy as np
@@ -65,11 +66,15 @@ def test_a_normal_run_is_quiet(runs):
 
 
 def test_same_seed_same_report(runs):
-    # side_by_side.py ran both scripts again with the same (default) seed and settings: each
-    # column must hold, byte for byte, what that script printed on its own
-    together = runs["side by side"].stdout  # at 80 columns: one report after the other
-    for script in ("broken", "fixed"):
-        assert f"== {script}_rnn.py\n{runs[script].stdout}" in together
+    # experiments.py --quick trained fixed_rnn.py --steps 20 --eval-positions 100 at seed 0, and
+    # the suite made that run again on its own (asking TensorFlow for its whole log, which goes
+    # to stderr alone): the same settings give the same results. At the defaults,
+    # tests/test_docs.py compares today's printed reports with the pasted ones, byte for byte.
+    again = runs["fixed, short"].report
+    figures = json.loads((runs["experiments, quick"].plot.parent / "experiments.json").read_text())
+    first = next(figure for figure in figures if figure["script"] == "fixed_rnn.py")
+    assert first["settings"] == again["settings"] and again["settings"]["steps"] == 20
+    assert first["held_out"] == again["held_out"] and first["best_possible"] == again["best_possible"]
 
 
 def test_lane_maps_of_the_seed_layouts(runs):
@@ -109,26 +114,24 @@ def test_the_learning_curve_is_drawn(runs):
     assert runs["fixed"].plot.read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize("name", ["broken, one lane", "fixed, 3 x 4"])
-def test_lane_map_follows_the_shape_flags(name, runs):
-    result = runs[name]  # --batch-size 1 --seq-len 50, and --batch-size 3 --seq-len 4
+def test_lane_map_follows_the_shape_flags(runs):
+    result = runs["broken, one lane"]  # --batch-size 1 --seq-len 50
     assert result.returncode == 0, result.stderr
     settings = result.report["settings"]
     batch, time = settings["batch_size"], settings["seq_len"]
-    positions = np.arange(batch * time)
-    # the scripts' own reshapes, written out again: question (time, batch), answer (batch, time)
-    expected = positions.reshape(time, batch).T if name.startswith("broken") else positions.reshape(batch, time)
+    # the script's own reshape, written out again: the question's (time, batch), read as lanes
+    expected = np.arange(batch * time).reshape(time, batch).T
     summary = result.report["lanes"]
     assert summary["first_lanes"] == expected[:3].tolist()
-    assert summary["seen_previous"] == lanes.seen_previous(expected).sum()
+    assert summary["seen_previous"] == lanes.seen_previous(expected).sum() == 49
     assert result.report["best_possible"] == lanes.best_possible(expected)
-    assert f"lane {min(batch, 3) - 1} -> " in result.stdout
+    assert "lane 0 -> 0 ... 49" in result.stdout
 
 
 def test_a_bigger_model_with_adam_stays_at_the_broken_ceiling(runs):
     # 32 units a layer (33 times the weights) and Adam: no model can see what the layout hides
     big = runs["broken, big, Adam"].report
-    assert (big["settings"]["lstm_units"], big["settings"]["optimizer"]) == (32, "adam")
+    assert (big["settings"]["units"], big["settings"]["optimizer"]) == (32, "adam")
     assert big["settings"]["learning_rate"] == 0.01  # Adam's default here
     assert big["held_out"]["accuracy"] <= 0.515  # the ceiling is 0.505
     assert big["held_out"]["current_bit_accuracy"] >= 0.98  # ... and it does reach it

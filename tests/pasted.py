@@ -1,0 +1,171 @@
+"""Output pasted into README.md and docs/*.md, checked against what the code prints now.
+
+    python tests/pasted.py            # check every pasted block: runs every command (a minute or two)
+    python tests/pasted.py --write    # ... and rewrite the blocks that drifted
+    python tests/pasted.py --doctest  # only the >>> examples (what the test suite runs)
+
+Two kinds of block are pasted output:
+
+- a fenced block whose first line is `$ COMMAND`: the rest of the block is what COMMAND
+  prints, run with sh in the project folder, `python` being this Python and COLUMNS=80
+  unless the command sets it;
+- a ```python block with >>> lines: a doctest. A file's blocks share one namespace.
+
+Training output depends on how the processor rounds: see cpu() and MADE_ON.
+
+The test suite (tests/test_docs.py) checks both kinds on every `make test`. It runs the cheap
+commands itself, takes the training runs' output from the runs it makes anyway
+(tests/conftest.py), and runs the doctests through this file in a process of their own.
+"""
+import doctest
+import os
+import platform
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx512_fp16",
+                "avx_vnni", "amx_tile", "asimd", "sve", "sve2")  # as /proc/cpuinfo names them
+MADE_ON = "x86_64: sse4_2 avx avx2 fma"  # cpu() where the pasted training output was made
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+NO_FLAGS = doctest.OutputChecker()
+
+
+def cpu():
+    """The processor and the vector instructions that XLA may compile the training step with.
+    Two processors that differ here may round the training differently, and print other
+    digits: the pasted training output is compared only on a processor like MADE_ON."""
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith(("flags", "Features")):
+                    flags |= set(line.partition(":")[2].split())
+    except OSError:  # not Linux
+        return f"{platform.machine()}: unknown"
+    return f"{platform.machine()}: {' '.join(flag for flag in VECTOR_FLAGS if flag in flags)}"
+
+
+def pages():
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@dataclass
+class Block:
+    path: Path
+    line: int  # where the block's text starts, 1-based
+    start: int  # offsets of the block's text (inside the fences) in the page
+    end: int
+    language: str
+    text: str
+
+    @property
+    def command(self):
+        first, _, _ = self.text.partition("\n")
+        return first[2:] if first.startswith("$ ") else None
+
+    @property
+    def output(self):
+        return self.text.partition("\n")[2]
+
+    def where(self):
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
+
+
+def blocks(path, text=None):
+    text = path.read_text() if text is None else text
+    for match in FENCE.finditer(text):
+        yield Block(path, text.count("\n", 0, match.start(2)) + 1, match.start(2), match.end(2),
+                    match.group(1), match.group(2))
+
+
+def command_blocks(path, text=None):
+    return [block for block in blocks(path, text) if block.command]
+
+
+def doctest_blocks(path, text=None):
+    return [block for block in blocks(path, text) if block.language == "python" and ">>> " in block.text]
+
+
+def run_command(command):
+    """What `command` prints on stdout, run as the pages say."""
+    env = {**os.environ, "COLUMNS": "80",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    return subprocess.run(["sh", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True).stdout
+
+
+class Collect(doctest.DocTestRunner):
+    """Runs examples and keeps what each printed where it differs from the page."""
+
+    def __init__(self):
+        super().__init__(verbose=False)
+        self.drifted = []  # (example, what it printed)
+
+    def report_failure(self, out, test, example, got):
+        self.drifted.append((example, got))
+
+    def report_unexpected_exception(self, out, test, example, exc_info):
+        self.drifted.append((example, "".join(doctest.traceback.format_exception_only(*exc_info[:2]))))
+
+
+def run_doctests(path, text=None):
+    """Every doctest block of a page, in order, in one namespace: [(block, example, printed)]
+    for each example whose output is not the page's."""
+    namespace, drifted = {"__name__": "__pasted__"}, []
+    for block in doctest_blocks(path, text):
+        runner = Collect()
+        test = doctest.DocTestParser().get_doctest(block.text, namespace, block.where(), str(path), block.line)
+        runner.run(test, clear_globs=False)
+        namespace = test.globs  # the next block goes on from here (DocTest ran on a copy)
+        drifted += [(block, example, got) for example, got in runner.drifted]
+    return drifted
+
+
+def rewritten(text, fixes):
+    """`text` with each (offset, old, new) replaced, from the end so offsets hold."""
+    for offset, old, new in sorted(fixes, reverse=True):
+        assert text[offset:offset + len(old)] == old
+        text = text[:offset] + new + text[offset + len(old):]
+    return text
+
+
+def want_offset(block, example):
+    """Offset in the page of the expected output of `example` in `block`."""
+    lines = block.text.splitlines(keepends=True)
+    first = example.lineno + example.source.count("\n")  # the line after the source
+    return block.start + sum(map(len, lines[:first]))
+
+
+def main(argv):
+    if "--write" in argv and "--doctest" not in argv and cpu() != MADE_ON:
+        print(f"note: this processor is {cpu()!r}; the pasted training output says MADE_ON = {MADE_ON!r}. "
+              "If training blocks are rewritten, set MADE_ON to this one.")
+    sys.path.insert(0, str(ROOT))
+    import quiet_tf  # noqa: F401  (TensorFlow's INFO lines off, as in the scripts)
+
+    write, only_doctests = "--write" in argv, "--doctest" in argv
+    drifted = 0
+    for path in pages():
+        text, fixes = path.read_text(), []
+        for block in [] if only_doctests else command_blocks(path, text):
+            printed = run_command(block.command)
+            if printed != block.output:
+                drifted += 1
+                print(f"{block.where()}: `{block.command}` prints other output now")
+                fixes.append((block.start, block.text, f"$ {block.command}\n{printed}"))
+        for block, example, got in run_doctests(path, text):
+            drifted += 1
+            print(f"{block.where()}: the example on line {block.line + example.lineno} prints other output now:\n"
+                  f"{example.source}{got}")
+            fixes.append((want_offset(block, example), example.want, got))
+        if write and fixes:
+            path.write_text(rewritten(text, fixes))
+            print(f"rewrote {len(fixes)} block(s) in {path.relative_to(ROOT)}")
+    return 1 if drifted and not write else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
