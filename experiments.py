@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 import cli
-import report
 
 SCRIPTS = {"broken_rnn.py": "broken (time, batch)", "fixed_rnn.py": "fixed (batch, time)"}
 MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam, longer training
@@ -76,11 +75,12 @@ def run(script, flags, folder):
     """Run one script; what the .json keeps of its --report-json summary."""
     handle, path = tempfile.mkstemp(dir=folder, suffix=".json")
     os.close(handle)
-    done = subprocess.run([sys.executable, str(HERE / script), *flags, "--report-json", path],
-                          capture_output=True, text=True)
-    if done.returncode:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"{script} {' '.join(flags)} failed with exit status {done.returncode}: {last}")
+    process = cli.child([sys.executable, str(HERE / script), *flags, "--report-json", path],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # ends if this run does
+    _, errors = process.communicate()
+    if process.returncode:
+        last = (errors.strip().splitlines() or ["no message"])[-1]
+        sys.exit(f"{script} {' '.join(flags)} failed with exit status {process.returncode}: {last}")
     summary = json.loads(Path(path).read_text())
     return {key: summary[key] for key in KEPT}
 
@@ -129,7 +129,7 @@ def draw(path, rows):
             axis.set_title(SCRIPTS[script])
             axis.legend(fontsize="small")
     figure.tight_layout()
-    report.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=90))
+    cli.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=90))
     plt.close(figure)
 
 
@@ -138,6 +138,9 @@ def main(argv=None):
     from tqdm import tqdm
 
     jobs = grid(args.quick)
+    out = args.out or (None if args.quick else HERE / "docs")
+    if out:
+        cli.asked(*(str(Path(out) / f"experiments.{end}") for end in ("md", "json", "png")))
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run, script, flags, scratch) for script, *_, flags in jobs]
         try:
@@ -146,13 +149,14 @@ def main(argv=None):
                 future.result()  # the first failure stops the grid
         except BaseException:
             for future in futures:
-                future.cancel()  # the runs under way finish; no new one starts
+                future.cancel()  # no new run starts ...
+            for end in cli.STOPPERS:
+                end()  # ... and the runs under way end
             raise
     runs = [dict(model=model, state=state, seed=seed, **future.result())
             for (_, model, state, seed, _), future in zip(jobs, futures, strict=True)]
     text = table(grouped(runs))
     print(text, end="")
-    out = args.out or (None if args.quick else HERE / "docs")
     if out:
         write(Path(out), text, runs)
         print(f"\nwritten: {', '.join(str(Path(out) / f'experiments.{end}') for end in ('md', 'json', 'png'))}")
@@ -179,15 +183,10 @@ def write(out, text, runs):
     page = page_path.read_text() if page_path.exists() else ""
     old = table_in(page)
     page = text if old is None else page.replace(TABLE_START + old + TABLE_END, TABLE_START + text + TABLE_END)
-    report.write_atomically(page_path, lambda f: f.write(page.encode()))
-    report.write_atomically(out / "experiments.json", lambda f: f.write((json.dumps(runs, indent=1) + "\n").encode()))
+    cli.write_atomically(page_path, lambda f: f.write(page.encode()))
+    cli.write_json(out / "experiments.json", runs)
     draw(out / "experiments.png", grouped(runs))
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except RuntimeError as error:
-        sys.exit(str(error))
-    except KeyboardInterrupt:
-        sys.exit("interrupted: the table and picture were not written")
+    cli.run(main)  # Ctrl-C or SIGTERM ends the runs under way too: see cli.run

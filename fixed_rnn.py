@@ -23,7 +23,7 @@ import cli
 import data
 import lanes
 import report
-from quiet_tf import exit_now, keras, tf
+from quiet_tf import keras, tf
 
 # --- settings: the seed's, one a line; UNITS is --units on the command line and "units" in the
 # JSON report, and so on for all but LEARNING_RATES (--learning-rate), CLIP_NORM and PRINT_EVERY ---
@@ -112,10 +112,18 @@ def main(argv=None):
             state = next_state(final_state)
         return losses.stack(), state
 
-    @tf.function  # forward only, and not many calls: compiling it would cost more than it saves
-    def predict(stream, state):
-        logits, final_state = forward(stream, state)
-        return tf.nn.softmax(logits), next_state(final_state)
+    @tf.function  # forward only, one call: compiling it would cost more than it saves
+    def predict(streams, state):
+        """Softmax (batches, n, classes) of each row of streams (batches, n). Row 0 is the probe,
+        which leaves the state as it is; from row 1 on, the state goes on from batch to batch,
+        as in training."""
+        probabilities = tf.TensorArray(tf.float32, size=streams.shape[0])
+        for batch in tf.range(streams.shape[0]):
+            logits, final_state = forward(streams[batch], state)
+            probabilities = probabilities.write(batch, tf.nn.softmax(logits))
+            if batch > 0:
+                state = next_state(final_state)
+        return probabilities.stack()
 
     settings = dict(seed=args.seed, steps=args.steps, batch_size=args.batch_size, seq_len=args.seq_len,
                     units=args.units, layers=args.layers, optimizer=args.optimizer,
@@ -138,34 +146,28 @@ def main(argv=None):
         interval_losses, state = train(tf.constant(streams), tf.constant(data.labels(streams)), state)
         losses += interval_losses.numpy().tolist()
         print(report.loss_line(first, losses[first]), flush=True)
+        if not np.isfinite(losses).all():  # diverged: the report says where, and what to try
+            break
     train_seconds = time.perf_counter() - started
 
-    probe, _ = predict(tf.constant(data.probe_stream(n)), state)  # (n, classes); state left as is
     streams = data.bit_streams(eval_rng, -(-args.eval_positions // n), n)  # whole batches, rounded up
-    probabilities = []
-    for stream in streams:  # the state goes on from training as it did there, batch to batch
-        batch_probabilities, state = predict(tf.constant(stream), state)
-        probabilities.append(batch_probabilities.numpy())
+    probe, *probabilities = predict(tf.constant(np.vstack([data.probe_stream(n), streams])), state).numpy()
     held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())
 
     summary = dict(
         script=os.path.basename(__file__), title=TITLE, settings=settings,
         loss_history=losses,
         probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,
-                   probabilities=probe.numpy()[list(data.PROBE_POSITIONS)].tolist()),
+                   probabilities=probe[list(data.PROBE_POSITIONS)].tolist()),
         lanes=layout.summary(), best_possible=layout.best, loss_floors=report.loss_floors(layout.best),
-        held_out=held_out, verdict=report.verdict(held_out),
+        held_out=held_out, verdict=report.verdict(held_out, losses),
         timing=dict(train_seconds=round(train_seconds, 3)))
     print(report.outcome(summary), end="")
     if args.report_json:
-        report.write_json(args.report_json, summary)
+        cli.write_json(args.report_json, summary)
     if args.plot:
         report.plot_curves(args.plot, [summary])
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit("interrupted: no report file was written")
-    exit_now()  # every file is written and closed: skip the second of TensorFlow's teardown
+    cli.run(main)  # Ctrl-C, SIGTERM, a closed stdout, out of memory: see cli.run

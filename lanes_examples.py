@@ -8,14 +8,12 @@ code, so that you can read it next to your own. The layout forms need NumPy alon
 pipeline forms use tf.data and Keras, the model form a Keras LSTM.
 """
 import inspect
-import sys
 
 import numpy as np
 
 import cli
 import lanes
-import report
-from quiet_tf import exit_now, keras, tf
+from quiet_tf import keras, tf
 
 SERIES = np.arange(1000)  # stand-ins for your data: each element is its own position
 
@@ -107,6 +105,7 @@ def parse_args(argv=None):
     unknown = [name for name in args.forms if name not in FORMS]
     if unknown:
         parser.error(f"no form {unknown[0]!r}; the forms are {', '.join(FORMS)}")
+    cli.asked(args.report_json)
     return args
 
 
@@ -120,12 +119,8 @@ def main(argv=None):
             print(f"-- {label}\n{check}\n", flush=True)
             found[f"{name}, {label}"] = {"ok": check.ok, "verdict": check.verdict}
     if args.report_json:
-        report.write_json(args.report_json, found)
+        cli.write_json(args.report_json, found)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit("interrupted")
-    exit_now()
+    cli.run(main)

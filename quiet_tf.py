@@ -23,7 +23,7 @@ comes, up to a crash of the process itself.
 
 TensorFlow takes seconds to load, so it loads when `tf` or `keras` is first used: a script
 checks its flags, and answers --help, before it waits for TensorFlow. And it takes a second
-to unload, which `exit_now` skips.
+to unload, which cli.exit_now skips.
 """
 import atexit
 import functools
@@ -32,6 +32,8 @@ import os
 import re
 import subprocess
 import sys
+
+import cli
 
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
 INFO_LINE = rb"^I\d{4} [\d:.]+ +\d+ \S+\] "  # absl's format: I, date, time, thread, file:line]
@@ -54,8 +56,6 @@ def unhidden_noise():
             return re.compile(NO_GPU_NEWS + (b"|" + INFO_LINE if hide_info else b""))
     return None
 
-
-BEFORE_EXIT = []  # what exit_now must still do: atexit does not run there
 
 PASS_ON = """
 import re, sys
@@ -88,20 +88,7 @@ def filter_stderr(noise):
         child.wait()
 
     atexit.register(drain)
-    BEFORE_EXIT.append(drain)
-
-
-def exit_now():
-    """Exit with status 0 at once. Python and TensorFlow take about a second to tear down
-    their modules at exit, which a script whose files are all written and closed can skip.
-    Under IPython or Jupyter (%run) or `python -i`, a session goes on: then do nothing."""
-    if sys.flags.interactive or "IPython" in sys.modules:
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    for finish in BEFORE_EXIT:
-        finish()
-    os._exit(0)
+    cli.BEFORE_EXIT.append(drain)  # cli.exit_now leaves with os._exit, which skips atexit
 
 
 for name, value in QUIET.items():

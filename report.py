@@ -2,10 +2,7 @@
 the learning curve. Nothing here knows which layout it is reporting on: each script prints
 its own lane map, through lanes.py.
 """
-import json
 import math
-import os
-import tempfile
 
 import numpy as np
 
@@ -14,35 +11,16 @@ import data
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}  # as the report prints them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
-UMASK = os.umask(0o022)  # read it the only way there is: set it, and
-os.umask(UMASK)  # ... set it back at once
 
 
-# --------------------------------------------------------------------------- output
-def write_atomically(path, write):
-    """Call write(binary_file) on a temporary file beside `path`, then rename it into place:
-    a crash never leaves a half-written file, and an old file stays whole until the new one
-    is ready. A file that cannot be written is a one-line error, exit status 2."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-        try:
-            with os.fdopen(handle, "wb") as out:
-                write(out)
-            os.chmod(temporary, 0o666 & ~UMASK)  # as open() would have made it, not mkstemp's 0o600
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as error:
-        cli.fail(f"cannot write {path!r}: {error.strerror}")
+def diverged_at(losses):
+    """The first step whose loss is not a finite number (NaN, infinity), or None."""
+    return next((step for step, loss in enumerate(losses) if not math.isfinite(loss)), None)
 
 
-def write_json(path, summary):
-    write_atomically(path, lambda out: out.write((json.dumps(summary, indent=1) + "\n").encode()))
-
-
-def verdict(held_out):
+def verdict(held_out, losses):
+    if (step := diverged_at(losses)) is not None:
+        return f"diverged: the loss became {losses[step]} at step {step}, so nothing was learned"
     if held_out["accuracy"] >= 0.95:
         return "learned all four classes"
     if held_out["current_bit_accuracy"] >= 0.95:
@@ -75,7 +53,8 @@ def header(title, settings):
     return (f"{title}\n"
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
             f"{settings['layers']} LSTM layers x {settings['units']} | {state}\n"
-            f"seed {settings['seed']} | {settings['steps']} steps | {OPTIMIZER_NAMES[settings['optimizer']]} "
+            f"seed {settings['seed']} | {settings['steps']} step{'s' * (settings['steps'] != 1)} | "
+            f"{OPTIMIZER_NAMES[settings['optimizer']]} "
             f"{settings['learning_rate']:g}, clip {settings['clip_norm']:g}\n")
 
 
@@ -103,6 +82,9 @@ def outcome(summary):
     ]
     for true_class, row in enumerate(held_out["confusion"]):
         lines.append(f"  true {true_class} " + "".join(f"{count:8d}" for count in row))
+    if (step := diverged_at(summary["loss_history"])) is not None:
+        lines += ["", f"training stopped: the loss became {summary['loss_history'][step]} at step {step}. Try a lower "
+                      f"--learning-rate (this run's was {summary['settings']['learning_rate']:g})."]
     lines += ["", f"verdict: {summary['verdict']}"]
     return "\n".join(lines) + "\n"
 
@@ -132,5 +114,5 @@ def plot_curves(path, summaries):
         axis.legend(loc="upper right", fontsize="small")
     axes[0][0].set_ylabel("training loss (cross-entropy, nats)")
     figure.tight_layout()
-    write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=100))
+    cli.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=100))
     plt.close(figure)

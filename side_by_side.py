@@ -34,7 +34,9 @@ def parse_args(argv=None):
                         help="also draw both learning curves to PATH.png (needs matplotlib)")
     parser.add_argument("--report-json", type=cli.writable_path, metavar="PATH",
                         help="also write both reports as JSON to PATH: {script: its --report-json}")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    cli.asked(args.report_json, args.plot)
+    return args
 
 
 def side_by_side(left, right, width):
@@ -57,9 +59,10 @@ def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as folder:
         reports = [os.path.join(folder, script + ".json") for script in SCRIPTS]
-        runs = [subprocess.Popen([sys.executable, os.path.join(here, script), *flags, "--report-json", path],
-                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        runs = [cli.child([sys.executable, os.path.join(here, script), *flags, "--report-json", path],
+                          text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # they end if this run does
                 for script, path in zip(SCRIPTS, reports, strict=True)]
+        cli.STOPPERS.append(lambda: shutil.rmtree(folder, ignore_errors=True))  # after the children end
         outputs = [run.communicate() for run in runs]  # both train at once, one per core
         for script, run, (_, errors) in zip(SCRIPTS, runs, outputs, strict=True):
             sys.stderr.write(errors)
@@ -69,13 +72,10 @@ def main(argv=None):
     texts = (f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs, strict=True))
     print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
     if args.report_json:
-        report.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
+        cli.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
     if args.plot:
         report.plot_curves(args.plot, summaries)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit("interrupted")
+    cli.run(main)  # Ctrl-C or SIGTERM ends both scripts too: see cli.run

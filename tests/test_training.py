@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import lanes
 
@@ -128,15 +129,17 @@ def test_lane_map_follows_the_shape_flags(runs):
     assert "lane 0 -> 0 ... 49" in result.stdout
 
 
-def test_a_bigger_model_with_adam_stays_at_the_broken_ceiling(runs):
-    # 32 units a layer (33 times the weights) and Adam: no model can see what the layout hides
-    big = runs["broken, big, Adam"].report
-    assert (big["settings"]["units"], big["settings"]["optimizer"]) == (32, "adam")
-    assert big["settings"]["learning_rate"] == 0.01  # Adam's default here
-    assert big["held_out"]["accuracy"] <= 0.515  # the ceiling is 0.505
-    assert big["held_out"]["current_bit_accuracy"] >= 0.98  # ... and it does reach it
-    assert "2 LSTM layers x 32" in runs["broken, big, Adam"].stdout
-    assert "Adam 0.01" in runs["broken, big, Adam"].stdout
+def test_a_bigger_model_with_adam_stays_at_the_broken_ceiling():
+    # 32 units a layer (33 times the weights) and Adam: no model can see what the layout hides.
+    # The grid's runs (docs/experiments.json: 3 seeds, both state policies; tests/test_docs.py
+    # checks that the grid's table is theirs and that its runs reproduce), not a new one here
+    figures = json.loads((ROOT / "docs" / "experiments.json").read_text())
+    big = [f for f in figures if f["script"] == "broken_rnn.py" and f["settings"]["units"] == 32]
+    assert len(big) == 6
+    assert {(f["settings"]["optimizer"], f["settings"]["learning_rate"]) for f in big} == {("adam", 0.01)}
+    for figure in big:
+        assert figure["held_out"]["accuracy"] <= 0.515, figure  # the ceiling is 0.505
+        assert figure["held_out"]["current_bit_accuracy"] >= 0.98, figure  # ... and it does reach it
 
 
 def test_resetting_the_state_takes_away_what_carrying_it_costs(runs):
