@@ -175,10 +175,10 @@ def parse_args(description, defaults, argv=None):
 
 def memory_needed(batch_size, seq_len, units, layers):
     """Bytes a training run takes at its peak, estimated from its shapes: TensorFlow itself,
-    what a training step keeps for its gradients at each position (about 38 bytes a unit and
-    layer), and the recurrent weights' gradient at each time step (about 30 bytes a unit
-    squared and layer). Fitted, with some room, to peak memory measured at five shapes, from
-    the defaults to 8 layers of 256 units over 1,000 steps (docs/faults.md)."""
+    what a training step keeps for its gradients at each position (40 bytes a unit and layer),
+    and the recurrent weights' gradient at each time step (32 bytes a unit squared and layer).
+    Fitted to the peak memory measured at five shapes, from the defaults to 8 layers of 256
+    units over 1,000 steps, which gave about 38 and 30 bytes; the rest is room (docs/faults.md)."""
     positions = batch_size * seq_len
     return 800 * 2 ** 20 + 40 * positions * layers * units + 32 * seq_len * layers * units ** 2
 
@@ -262,6 +262,7 @@ PARENT = "RNN_LESSON_PARENT"  # set for a child process: its parent's pid
 STOPPERS = []  # what an interrupted run does before it exits: end its child processes
 BEFORE_EXIT = []  # what must be done before any exit (quiet_tf's stderr filter drains here)
 SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up"}
+STOPPING = []  # the thread that a signal has set to stop the run: from then on only it ends it
 
 
 class ReaderGone(Exception):
@@ -313,7 +314,7 @@ def exit_now(status=0):
     second to tear down their modules at exit, which a run whose files are all written and
     closed can skip. Once a signal is stopping the run, only `stop` may end it: any other
     thread that gets here waits for that."""
-    if STOPPING.is_set() and threading.current_thread().name != "signals":
+    if STOPPING and threading.current_thread() is not STOPPING[0]:
         threading.Event().wait()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -370,13 +371,10 @@ def out_of_memory(error):
     return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError"
 
 
-STOPPING = threading.Event()  # set once a signal stops the run: from then on only `stop` ends it
-
-
 def stop(signum):
     """End the run for signal `signum`: its child processes first, then, once a file being
     written is finished (no other is begun), one line that says which files exist."""
-    STOPPING.set()
+    STOPPING.append(threading.current_thread())
     said = sys.stderr
     sys.stdout = sys.stderr = open(os.devnull, "w")  # from now on only this line is said
     for end in STOPPERS:

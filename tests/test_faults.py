@@ -51,9 +51,9 @@ def test_a_closed_stdout_with_nothing_else_to_write_ends_the_run_as_sigpipe_woul
     assert ended.value.code == 128 + 13  # SIGPIPE's number: what a shell shows for `yes | head -1`
 
 
-def run_here(monkeypatch, main):
+def run_here(monkeypatch, main, exit_now=None):
     """cli.run(main) inside the test process: its exit is a SystemExit, pytest's handlers stay."""
-    monkeypatch.setattr(cli, "exit_now", lambda status=0: (_ for _ in ()).throw(SystemExit(status)))
+    monkeypatch.setattr(cli, "exit_now", exit_now or (lambda status=0: (_ for _ in ()).throw(SystemExit(status))))
     monkeypatch.setattr(cli, "interactive", lambda: False)
     monkeypatch.setattr(sys, "stdout", sys.stdout)  # cli.run wraps it; put it back afterwards
     monkeypatch.setattr(cli, "catch_signals", lambda: None)  # pytest's own handlers stay
@@ -78,6 +78,22 @@ def test_sigterm_to_side_by_side_ends_its_children_too(runs):
     assert result.returncode == 128 + signal.SIGTERM and result.seconds < 5.0
     assert result.stderr == "terminated\n"  # nothing from the children: only the run that stops speaks
     assert [pid for pid in result.children if os.path.exists(f"/proc/{pid}")] == []
+
+
+def test_a_stop_from_the_main_thread_is_not_kept_waiting(monkeypatch, capsys):
+    # on Windows Ctrl-C reaches the main thread as KeyboardInterrupt, and it stops the run itself
+    monkeypatch.setattr(cli, "STOPPING", [])
+    monkeypatch.setattr(cli, "WRITING", threading.Lock())
+    monkeypatch.setattr(cli.os, "_exit", lambda status: (_ for _ in ()).throw(SystemExit(status)))
+    monkeypatch.setattr(sys, "stdout", sys.stdout)
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+
+    def main():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as ended:
+        run_here(monkeypatch, main, exit_now=cli.exit_now)
+    assert ended.value.code == 128 + signal.SIGINT
 
 
 def test_the_interrupt_message_says_which_files_exist(monkeypatch):
