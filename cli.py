@@ -15,6 +15,7 @@ import threading
 
 import data
 
+MIN_BATCH = max(data.PROBE_POSITIONS) + 1  # stream positions in a batch, at least: the probe reads up to 5
 MAX_BATCH = 100_000  # stream positions in a batch, at most; memory_needed decides what fits
 MAX_EVAL = 1_000_000  # held-out positions, at most: 100 times the default
 MAX_EVAL_BATCHES = 20_000  # held-out batches, at most: one after the other, about 5 s for the smallest
@@ -147,7 +148,8 @@ def parse_args(description, defaults, argv=None):
     add_training_flags(parser, defaults)
     layout = parser.add_argument_group("layout")
     layout.add_argument("--batch-size", type=whole_number(1), default=defaults["batch_size"],
-                        help=f"lanes in a batch; a batch holds 6 to {MAX_BATCH:,} positions, and what memory holds")
+                        help=f"lanes in a batch; a batch holds {MIN_BATCH} to {MAX_BATCH:,} positions, "
+                        "and what memory holds")
     layout.add_argument("--seq-len", type=whole_number(1), default=defaults["seq_len"],
                         help="time steps in a lane")
     output = parser.add_argument_group("output")
@@ -156,9 +158,9 @@ def parse_args(description, defaults, argv=None):
     output.add_argument("--plot", type=plot_path, metavar="PATH.png",
                         help="also draw the learning curve to PATH.png (needs matplotlib)")
     args = parser.parse_args(argv)
-    n, least = args.batch_size * args.seq_len, max(data.PROBE_POSITIONS) + 1
-    if not least <= n <= MAX_BATCH:  # the probe reads positions up to 5; memory holds so much
-        parser.error(f"--batch-size x --seq-len is {n}; it must be {least} to {MAX_BATCH} stream positions")
+    n = args.batch_size * args.seq_len
+    if not MIN_BATCH <= n <= MAX_BATCH:
+        parser.error(f"--batch-size x --seq-len is {n}; it must be {MIN_BATCH} to {MAX_BATCH} stream positions")
     batches = -(-args.eval_positions // n)
     if batches > MAX_EVAL_BATCHES:  # scored one after the other: the count, not the size, takes the time
         parser.error(f"--eval-positions {args.eval_positions} is {batches:,} batches of {n}; at most "
@@ -408,9 +410,9 @@ def run(main):
     only between calls): on POSIX each signal's number is written to a pipe (set_wakeup_fd),
     whichever thread it reaches, and a thread of its own reads it and stops the run (`stop`)
     while TensorFlow keeps the main thread. A run so stopped exits with 128 + the signal's
-    number. A closed stdout ends the output quietly
-    (status 141, as a tool killed by SIGPIPE, unless files were asked for: then they are
-    written). Running out of memory is one line, status 1."""
+    number. A closed stdout ends the output quietly (status 141, as a tool killed by SIGPIPE,
+    unless files were asked for: then they are written). Running out of memory is one line,
+    status 1."""
     if interactive():  # %run: the session goes on, and Ctrl-C is IPython's
         try:
             main()

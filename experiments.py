@@ -9,7 +9,7 @@ two at a time (one a core). The table gives the held-out accuracy and cross-entr
 layout, model and policy, as the mean over the seeds with the lowest and highest, beside the
 best that the layout allows (lanes.best_possible). The table goes into docs/experiments.md
 between the markers TABLE_START and TABLE_END, the figures of every run into
-docs/experiments.json (the test suite rebuilds the table from them, and checks four runs
+docs/experiments.json (the test suite rebuilds the table from them, and checks three runs
 against its own), and a picture into docs/experiments.png.
 """
 import json
@@ -140,7 +140,7 @@ def main(argv=None):
     jobs = grid(args.quick)
     out = args.out or (None if args.quick else HERE / "docs")
     if out:
-        cli.asked(*(str(Path(out) / f"experiments.{end}") for end in ("md", "json", "png")))
+        cli.asked(*map(str, outputs(out)))
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run, script, flags, scratch) for script, *_, flags in jobs]
         try:
@@ -159,7 +159,7 @@ def main(argv=None):
     print(text, end="")
     if out:
         write(Path(out), text, runs)
-        print(f"\nwritten: {', '.join(str(Path(out) / f'experiments.{end}') for end in ('md', 'json', 'png'))}")
+        print(f"\nwritten: {', '.join(map(str, outputs(out)))}")
 
 
 def grouped(runs):
@@ -176,16 +176,21 @@ def table_in(page):
     return page[start + len(TABLE_START):end] if 0 <= start < end else None
 
 
+def outputs(out):
+    """The files the grid writes in folder `out`: the page with the table, the figures, the picture."""
+    return [Path(out) / f"experiments.{end}" for end in ("md", "json", "png")]
+
+
 def write(out, text, runs):
-    """The table into out/experiments.md (between the markers, if the page has them; else the
-    table alone), the figures into out/experiments.json, the picture into out/experiments.png."""
-    page_path = out / "experiments.md"
+    """The table into the page (between the markers, if it has them; else the table alone),
+    the figures of every run, and the picture: see `outputs`."""
+    page_path, figures_path, picture_path = outputs(out)
     page = page_path.read_text() if page_path.exists() else ""
     old = table_in(page)
     page = text if old is None else page.replace(TABLE_START + old + TABLE_END, TABLE_START + text + TABLE_END)
     cli.write_atomically(page_path, lambda f: f.write(page.encode()))
-    cli.write_json(out / "experiments.json", runs)
-    draw(out / "experiments.png", grouped(runs))
+    cli.write_json(figures_path, runs)
+    draw(picture_path, grouped(runs))
 
 
 if __name__ == "__main__":

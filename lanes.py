@@ -104,6 +104,11 @@ def seen_in_lane(lane_ids, times, positions):
     return (positions > 0) & (known[at] == wanted) & (times[first[at]] < times)
 
 
+def counts_up(lanes):
+    """(lanes,) bools: does each lane of a (lanes, time) map count up by one?"""
+    return (np.diff(lanes, axis=1) == 1).all(axis=1)
+
+
 def best_from(seen, times, positions):
     """The best accuracy and cross-entropy (nats) any model can reach on slots `seen` or not.
 
@@ -261,7 +266,7 @@ def check_layout(layout, length, time_major=False, undo=None):
         undoes = back.size == length and np.array_equal(back.ravel(), stream)
     lane_ids, times, positions = slots(lanes)
     seen = seen_in_lane(lane_ids, times, positions)
-    in_order = (np.diff(lanes, axis=1) == 1).all(axis=1)
+    in_order = counts_up(lanes)
     if not in_order.all():
         verdict = steps_text(lanes[np.argmin(in_order)], len(lanes))
     elif undoes is False:
@@ -398,7 +403,7 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         raise ValueError("batches: expected targets with every batch or with none, got some of each")
 
     shapes = [m.shape for m in maps]
-    in_order = np.concatenate([(np.diff(m, axis=1) == 1).all(axis=1) for m in maps])
+    in_order = np.concatenate([counts_up(m) for m in maps])
     same_lanes = len({lanes for lanes, _ in shapes}) == 1
     if stateful and same_lanes:  # a lane goes on through every batch: one long lane each
         long_lanes = np.concatenate(maps, axis=1)
@@ -428,7 +433,8 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     ok = True
     if not in_order.all():
         ok = False
-        verdict = steps_text(*next((lane, len(m)) for m in maps for lane in m if not (np.diff(lane) == 1).all()))
+        m = next(m for m in maps if not counts_up(m).all())  # the first batch with a lane out of order
+        verdict = steps_text(m[np.argmin(counts_up(m))], len(m))
     elif stateful and not same_lanes:
         ok = False
         counts = Counter(lanes for lanes, _ in shapes)
