@@ -9,8 +9,11 @@ inside every lane they should count up by one. Three checks do that for you:
     print(lanes.check_batches(my_pipeline(np.arange(1000)), stateful=True))  # your batches
     print(lanes.check_model(my_model, (3, 4, 1)))                           # your model
 
-Each returns a result with `.ok`, its figures as attributes, and a str() that is a short
-report ending in one verdict line: the likely cause and the fix. Shapes are
+Each returns a result with `.ok`, `.verdict` and its figures as attributes, and a str() that
+is a short report ending in one verdict line. The verdict comes from a table of patterns,
+each with its cause and fix; where no pattern fits, it says what it saw and guesses no cause.
+One rule holds over every table: where the best accuracy that the figures allow on a task
+that needs the previous element is at chance, the verdict is never ok. Shapes are
 (batch, time[, features]), or (time, batch[, features]) with time_major=True.
 
 The lane map under all three is a (lanes, time) array: the stream position in each slot.
@@ -26,28 +29,675 @@ report both for their own layouts, through check_layout).
     >>> lanes.check_layout(lambda stream: stream.reshape(7, 50), 350).ok
     True
 
-This file imports nothing but NumPy: copy it into your project if you like.
+This file imports nothing but NumPy (a Keras model or a PyTorch module passed to check_model
+as it is brings its own framework along): copy it into your project if you like.
 """
+import re
+import time as _clock
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
 
+__all__ = ["check_layout", "LayoutCheck", "check_batches", "BatchesCheck", "check_model", "ModelCheck",
+           "lane_map", "seen_previous", "best_possible", "AT_CHANCE"]
+
+AT_CHANCE = 0.05  # best accuracy within this of the current element's alone: hopeless (under 1 target in 10 seen)
 LANES_SHOWN = 3  # lanes printed from a lane map
 BATCHES_SHOWN = 3  # batches printed side by side in check_batches' lane lines
 MODEL_PROBE_SHAPE = (3, 4, 1)  # check_model's default input: 3 lanes of 4 steps, 1 feature
+SLOTS_ONE_BY_ONE = 256  # check_model nudges each slot alone up to here; above, lanes and steps whole
+SAMPLE_STEPS = 4  # above that, where lanes mix: the steps of lanes 0, 1 and the last nudged alone
+MAX_SLOTS = 65_536  # check_model's input: lanes x time steps, at most
 
 
-# --------------------------------------------------------------------------- the lane map
-def positions_of(value, what):
+# =========================================================================== the three checks
+def check_layout(layout, length, time_major=False, undo=None):
+    """Push the stream positions np.arange(length) through `layout`, your function from a 1-D
+    stream to the model's input, (batch, time[, features]) or, if time_major, (time, batch[,
+    features]). It is ok when every lane counts up by one (zeros at a lane's end, or start,
+    are read as padding). `undo`, if given, is your function from the model's per-step
+    outputs, laid out as the input, back to stream order: it must give np.arange(length)
+    back, or outputs and labels would not line up."""
+    if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= 2 ** 24:
+        raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**24 "
+                         f"(float32 holds positions exactly up to there), got {length!r}")
+    stream = np.arange(length)
+    laid_out = layout(stream)
+    lanes = lane_map(laid_out, time_major, what="the layout's output")
+    pad = _padding([lanes])[0]
+    real = lanes[~pad]
+    present = np.zeros(length + 1, dtype=bool)
+    present[np.minimum(real, length)] = True
+    if present[length] or not present[:length].all():
+        missing = np.flatnonzero(~present[:length])
+        raise ValueError(f"the layout's output: expected every stream position 0..{length - 1} at least "
+                         f"once, got {real.size} slots holding positions {real.min()}..{real.max()}"
+                         + (f", without {_positions_text(missing[:8])}" if len(missing) else "")
+                         + ": it must rearrange the whole stream")
+    undoes = None
+    if undo is not None:
+        back = _positions_of(undo(laid_out), "undo's output")
+        undoes = back.size == length and np.array_equal(back.ravel(), stream)
+    lane_ids, times, positions = _slots([lanes], [pad])
+    seen = _seen_in_lane(lane_ids, times, positions)
+    seen_map = np.zeros(lanes.shape, dtype=bool)
+    seen_map[~pad] = seen
+    return LayoutCheck(lanes, pad, seen_map, _counts_up(lanes, pad), _best_from(seen, times, positions),
+                       _best_from(np.zeros_like(seen), times, positions), undoes)
+
+
+@dataclass
+class LayoutCheck:
+    """What check_layout found. `lane_map` is (lanes, time); `padding` marks the slots read as
+    padding; `seen` the slots whose previous position was read earlier in the same lane;
+    `in_order` the lanes that count up by one; `best` is best_possible (padding left out) and
+    `chance` the same with nothing seen; `undoes` whether `undo` gave the stream back (None:
+    no undo given). `ok` and `verdict` come from the table _LAYOUT_ROWS."""
+
+    lane_map: np.ndarray
+    padding: np.ndarray
+    seen: np.ndarray
+    in_order: np.ndarray
+    best: dict
+    chance: dict
+    undoes: bool | None
+    ok: bool = field(init=False)
+    verdict: str = field(init=False)
+
+    def __post_init__(self):
+        self.ok, self.verdict = _verdict(_LAYOUT_ROWS, self)
+
+    @property
+    def targets(self):
+        """Slots that are targets: all but the padding."""
+        return int((~self.padding).sum())
+
+    @property
+    def out_of_order(self):
+        """(positions, lanes): the first lane that does not count up by one, padding left out; or None."""
+        lane = int(np.argmin(self.in_order))
+        return None if self.in_order.all() else (self.lane_map[lane][~self.padding[lane]], len(self.lane_map))
+
+    def summary(self):
+        """What the scripts' JSON keeps of the lane map."""
+        return {"lanes": len(self.lane_map), "first_lanes": self.lane_map[:LANES_SHOWN].tolist(),
+                "seen_previous": int(self.seen.sum()), "targets": self.targets}
+
+    def lane_lines(self, element="element"):
+        shown = [[(lane, pad)] for lane, pad in zip(self.lane_map[:LANES_SHOWN], self.padding, strict=False)]
+        return _lane_lines(shown, len(self.lane_map), int(self.seen.sum()), self.targets, element)
+
+    def __str__(self):
+        lanes, time = self.lane_map.shape
+        return (f"check_layout: {lanes} lanes x {time} time steps\n" + self.lane_lines()
+                + _padding_line(int(self.padding.sum()))
+                + f"lanes that count up by one: {int(self.in_order.sum())} of {lanes}\n"
+                + _closing_lines(self))
+
+
+def check_batches(batches, stateful, time_major=False, target_offset=1, limit=1000, key=None):
+    """Check what your pipeline yields when its series is np.arange(N). `batches` is what you
+    feed the model: a tf.data.Dataset, a PyTorch DataLoader, a Keras PyDataset, a generator or
+    a list, whose elements are arrays (batch, time[, features]), (inputs, targets[, weights])
+    tuples, [inputs, targets] lists (as DataLoader gives), or dicts (name the input with
+    `key`). One array alone is read as one batch. Each batch's lanes must count up by one;
+    zeros at a lane's end, or start, are read as padding (padded_batch, pad_sequences).
+
+    stateful: whether the model carries each lane's state into the same lane of the next
+    batch (Keras stateful=True, or feeding the final state back in). Then lane i of each
+    batch must go on where lane i of the batch before stopped.
+    target_offset: where each target should sit, counted from the last input it may use:
+    1 (the default) to forecast the next element, 0 for a label of the element itself.
+    Targets may be one a window (batch,) or one a step (batch, time).
+    limit: batches read at most, for pipelines that repeat forever (the report says so).
+    key: the input's name, where elements (or their inputs) are dicts."""
+    if isinstance(stateful, str) or not isinstance(stateful, bool | np.bool_):
+        raise ValueError(f"stateful: expected True or False, got {stateful!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1:
+        raise ValueError(f"limit: expected a whole number of batches, 1 or more, got {limit!r}")
+    elements, read_as, more = _read_batches(batches, key, limit)
+    maps, targets = [], []
+    for number, (inputs, target) in enumerate(elements, start=1):
+        maps.append(lane_map(inputs, time_major, what=f"batch {number}"))
+        targets.append(target)
+    if any(t is None for t in targets) and any(t is not None for t in targets):
+        raise ValueError("batches: expected targets with every batch or with none, got some of each")
+    pads = _padding(maps)
+    one_lane_each = stateful and len({m.shape[0] for m in maps}) == 1  # lane i goes on through every batch
+    if one_lane_each:
+        lane_ids, times, positions = _slots([np.concatenate(maps, axis=1)], [np.concatenate(pads, axis=1)])
+    else:
+        lane_ids, times, positions = _slots(maps, pads)
+    seen = _seen_in_lane(lane_ids, times, positions)
+    in_order = [_counts_up(m, p) for m, p in zip(maps, pads, strict=True)]
+    offsets, per_step = _target_offsets(maps, pads, targets, time_major) if targets[0] is not None else (None, None)
+    return BatchesCheck(
+        batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
+        first_lanes=[[(m[i], p[i]) for m, p in zip(maps[:BATCHES_SHOWN], pads, strict=False) if i < len(m)]
+                     for i in range(min(LANES_SHOWN, len(maps[0])))],
+        out_of_order=next(((m[i][~p[i]], len(m)) for m, p, ok in zip(maps, pads, in_order, strict=True)
+                           for i in np.flatnonzero(~ok)), None),  # the first lane out of order, and its batch's lanes
+        lanes_in_order=int(sum(ok.sum() for ok in in_order)), lanes_total=sum(len(m) for m in maps),
+        padded=int(sum(p.sum() for p in pads)), boundaries=_Handovers.of(maps, pads) if one_lane_each else None,
+        seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
+        target_offset=target_offset, best=_best_from(seen, times, positions),
+        chance=_best_from(np.zeros_like(seen), times, positions), limit=limit)
+
+
+@dataclass
+class BatchesCheck:
+    """What check_batches found. `batches`: how many were read (`more`: the pipeline had more
+    than `limit`); `read_as`: how one array was read, if one was passed; `lanes_in_order` of
+    `lanes_total`: the lanes that count up by one inside their batch; with stateful,
+    `continuing` of `handovers`: the lanes that go on where the same lane of the batch before
+    stopped (None without stateful; `boundaries` holds where each stopped and started);
+    `seen` of `targets`: slots whose previous position the model has read in its lane (across
+    batches, with stateful), padding left out;
+    `offset_found`: targets minus the last input they may use, if the pipeline yields
+    (inputs, targets) and that is the same everywhere (`target_offset` is the one asked for);
+    `best`: best_possible for it all, `chance` the same with nothing seen. `ok` and `verdict`
+    come from the table _BATCH_ROWS."""
+
+    batches: int
+    stateful: bool
+    shapes: list
+    read_as: str | None
+    more: bool
+    first_lanes: list
+    out_of_order: tuple | None
+    lanes_in_order: int
+    lanes_total: int
+    padded: int
+    boundaries: "_Handovers | None" = field(repr=False)
+    seen: int
+    targets: int
+    offsets: np.ndarray | None
+    per_step: bool | None
+    target_offset: int
+    best: dict
+    chance: dict
+    limit: int
+    ok: bool = field(init=False)
+    verdict: str = field(init=False)
+
+    def __post_init__(self):
+        self.ok, self.verdict = _verdict(_BATCH_ROWS, self)
+
+    @property
+    def continuing(self):
+        return None if self.boundaries is None else int(self.boundaries.goes_on.sum())
+
+    @property
+    def handovers(self):
+        return None if self.boundaries is None else int(self.boundaries.goes_on.size)
+
+    @property
+    def offset_found(self):
+        found = None if self.offsets is None else np.unique(self.offsets)
+        return int(found[0]) if found is not None and len(found) == 1 else None
+
+    @property
+    def target_text(self):
+        """Where the targets sit, in words (None without targets)."""
+        if self.offsets is None:
+            return None
+        if self.offset_found is None:
+            return (f"targets sit at no fixed place: from {self.offsets.min()} to {self.offsets.max()} positions "
+                    "after the last input they may use")
+        time = self.shapes[0][1]
+        text = (f"each {'step' if self.per_step else 'window'}'s target is "
+                f"{_target_place(self.offset_found, time, self.per_step)}")
+        if self.offset_found != self.target_offset:
+            text += f", not {_target_place(self.target_offset, time, self.per_step)}"
+        return text
+
+    def __str__(self):
+        sizes = Counter(self.shapes)
+        shape_text = ", ".join(f"{n} of ({_count(lanes, 'lane')}, {_count(time, 'time step')})"
+                               for (lanes, time), n in sizes.items())
+        read = (f" (the first {self.batches}: limit={self.limit}, and the pipeline has more)" if self.more
+                else "")
+        lines = [f"check_batches: {self.batches} batch{'es' * (self.batches > 1)}{read}: {shape_text}"
+                 f"{', stateful' if self.stateful else ''}"]
+        if self.read_as:
+            lines.append(self.read_as)
+        lines += [_lane_lines(self.first_lanes, max(lanes for lanes, _ in self.shapes), self.seen, self.targets,
+                              heading=", batch | batch | ..." if len(self.first_lanes[0]) > 1 else "").rstrip(),
+                  f"lanes that count up by one inside their batch: {self.lanes_in_order} of {self.lanes_total}"]
+        if self.padded:
+            lines.append(_padding_line(self.padded).rstrip())
+        if self.boundaries is not None:
+            lines.append(f"lanes that go on where they stopped in the batch before: {self.continuing} "
+                         f"of {self.handovers}")
+        if self.target_text:
+            lines.append(f"targets: {self.target_text}")
+        return "\n".join(lines) + "\n" + _closing_lines(self)
+
+
+def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, seed=0):
+    """Find which input slots each output of `model` depends on, by nudging its input and
+    watching which outputs move. `model` is any callable from a NumPy array of `shape` to
+    per-step outputs of shape (shape[0], shape[1], ...): a function, a tf.function, or a Keras
+    model or PyTorch module as it is (a PyTorch module gets a tensor, and its first output is
+    read: nn.LSTM returns (output, state)). `shape` is (batch, time, features), or (time,
+    batch, features) if time_major. A shape of two, (batch, time), means ids: the model gets
+    int64 ids 0 and 1, valid for any Embedding, and a nudge swaps one for the other. A float
+    slot is nudged by rolling its features one place and adding `nudge`.
+
+    Up to SLOTS_ONE_BY_ONE slots, each is nudged alone. Above, each lane is nudged whole, and
+    then, if no lane moves another, each time step in every lane at once, which tells the same
+    in far fewer calls; if lanes do mix, a sample of slots is nudged alone, and the report
+    says which. It is ok when no output reads another lane, and the outputs read their own
+    lane's previous step."""
+    if not (isinstance(shape, tuple | list) and len(shape) in (2, 3)
+            and all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 1 for n in shape)):
+        raise ValueError(f"shape: expected (batch, time, features), or (batch, time) for ids, whole numbers "
+                         f"of 1 or more, got {shape!r}")
+    shape = tuple(int(n) for n in shape)
+    lanes, time = (shape[1], shape[0]) if time_major else shape[:2]
+    if lanes < 2 or time < 2 or lanes * time > MAX_SLOTS:
+        raise ValueError(f"shape: expected 2 or more lanes and 2 or more time steps, {MAX_SLOTS:,} slots at "
+                         f"most, got {lanes} lanes and {time} time steps")
+    probe = _Probe.of(model, shape, time_major, nudge, seed)
+    depends = np.zeros((lanes, time, lanes, time), dtype=bool)
+    probed = np.zeros((lanes, time), dtype=bool)  # the input slots whose row of `depends` is known
+    if lanes * time <= SLOTS_ONE_BY_ONE:
+        how = f"each of its {lanes * time} slots nudged in turn"
+        for lane, step in np.ndindex(lanes, time):
+            depends[lane, step] = probe.moved([(lane, step)])
+        probed[:] = True
+    else:
+        mixing = np.array([probe.moved([(lane, step) for step in range(time)]) for lane in range(lanes)])
+        mixing[np.arange(lanes), np.arange(lanes)] = False
+        if not mixing.any():  # lanes are apart: nudge a step in every lane at once, each lane answers alone
+            how = (f"each of its {lanes} lanes nudged whole, none moving another, then each of its {time} "
+                   "time steps in every lane at once")
+            for step in range(time):
+                moved = probe.moved([(lane, step) for lane in range(lanes)])
+                depends[np.arange(lanes), step, np.arange(lanes)] = moved[np.arange(lanes)]
+            probed[:] = True
+        else:
+            sample_lanes = sorted({0, 1, lanes - 1})
+            sample_steps = sorted({0, 1, time // 2, time - 1})[:SAMPLE_STEPS]
+            how = (f"each of its {lanes} lanes nudged whole: they move each other; then lanes "
+                   f"{', '.join(map(str, sample_lanes))} at steps {', '.join(map(str, sample_steps))} "
+                   f"nudged slot by slot ({len(sample_lanes) * len(sample_steps)} of {lanes * time} slots)")
+            for lane in sample_lanes:
+                for step in sample_steps:
+                    depends[lane, step] = probe.moved([(lane, step)])
+                    probed[lane, step] = True
+    return ModelCheck(shape, time_major, probe.reads, how, depends, probed, probe.calls, probe.traced)
+
+
+@dataclass
+class ModelCheck:
+    """What check_model found. `depends[i, s, j, t]`: nudging input lane i at step s moved
+    the output of lane j at step t (lanes and steps as the batch-major reading sees them),
+    known for the input slots in `probed` (all of them, unless lanes mix at a big shape:
+    `how` says what was done). The counts are (input slot, output slot) pairs: across lanes,
+    and inside a lane from an earlier step (of `possible`), the same step, or a later one.
+    `seen` marks the outputs that read their own lane's previous step, of those `scored` (all,
+    or where lanes mix at a big shape, those right after a slot nudged alone); `best` is
+    best_possible for that, `chance` the same with nothing seen; `calls` counts the calls of the model.
+    `ok` and `verdict` come from the table _MODEL_ROWS."""
+
+    shape: tuple
+    time_major: bool
+    reads: str
+    how: str
+    depends: np.ndarray
+    probed: np.ndarray
+    calls: int
+    traced: bool
+    seen: np.ndarray = field(init=False)
+    scored: np.ndarray = field(init=False)
+    best: dict = field(init=False)
+    chance: dict = field(init=False)
+    ok: bool = field(init=False)
+    verdict: str = field(init=False)
+
+    def __post_init__(self):
+        lanes, time = self.probed.shape
+        steps = np.arange(1, time)
+        self.seen = np.zeros((lanes, time), dtype=bool)
+        self.scored = np.ones((lanes, time), dtype=bool)  # outputs whose previous step's pull is known
+        for lane in range(lanes):
+            self.seen[lane, 1:] = self.depends[lane, steps - 1, lane, steps]
+        if not self.probed.all():  # a sample: only the outputs right after a slot nudged alone
+            self.scored[:, 0] = False
+            self.scored[:, 1:] = self.probed[:, :-1]
+        positions = np.arange(lanes * time).reshape(lanes, time)  # as if lane j held j * time ... j * time + time - 1
+        times = np.broadcast_to(np.arange(time), (lanes, time))
+        self.best = _best_from(self.seen[self.scored], times[self.scored], positions[self.scored])
+        self.chance = _best_from(np.zeros(int(self.scored.sum()), dtype=bool), times[self.scored],
+                                 positions[self.scored])
+        self.ok, self.verdict = _verdict(_MODEL_ROWS, self)
+
+    @property
+    def across_lanes(self):
+        lanes = np.arange(self.depends.shape[0])
+        return int(self.depends.sum() - self.depends[lanes, :, lanes, :].sum())
+
+    def in_lane(self, when):
+        """Pairs inside a lane whose input step is "earlier", "same" or "later" than the output's."""
+        lanes, time = self.depends.shape[:2]
+        own = self.depends[np.arange(lanes), :, np.arange(lanes), :]  # (lanes, input step, output step)
+        step_in, step_out = np.indices((time, time))
+        return int(own[:, {"earlier": step_in < step_out, "same": step_in == step_out,
+                           "later": step_in > step_out}[when]].sum())
+
+    @property
+    def targets(self):
+        return int(self.scored.sum())
+
+    @property
+    def possible(self):
+        """Pairs (input slot, output slot) inside a lane with the input earlier, over the probed inputs."""
+        time = self.depends.shape[1]
+        return int(sum(time - 1 - step for _, step in np.argwhere(self.probed)))
+
+    def __str__(self):
+        lanes, time = self.depends.shape[:2]
+        order = "(time, batch" if self.time_major else "(batch, time"
+        order += ")" if len(self.shape) == 2 else ", features)"
+        lane = min(1, lanes - 1)
+        rows, columns = np.flatnonzero(self.probed.any(axis=1))[:6], np.flatnonzero(self.probed.any(axis=0))[-16:]
+        part = "" if len(rows) == lanes and len(columns) == time else (
+            f" (lanes {_numbers_text(rows)}; steps {_numbers_text(columns)})")
+        lines = [f"check_model: input {order} of shape {self.shape}, {self.reads}: {self.how}",
+                 f"inputs that move lane {lane}'s output at its last step (x), lanes down, time across{part}:"]
+        marks = np.where(self.depends[:, :, lane, time - 1], "x", np.where(self.probed, ".", "?"))
+        lines += [f"  lane {i:<{len(str(rows[-1]))}}  " + " ".join(marks[i, columns]) for i in rows]
+        lines += ["(input slot, output slot) pairs where the input moves the output:",
+                  f"  across lanes                {self.across_lanes:6d}",
+                  f"  in a lane, an earlier step  {self.in_lane('earlier'):6d} of {self.possible}",
+                  f"  in a lane, the same step    {self.in_lane('same'):6d}",
+                  f"  in a lane, a later step     {self.in_lane('later'):6d}",
+                  f"outputs that read their own lane's previous step: {int(self.seen.sum())} of "
+                  f"{int(self.scored[:, 1:].sum())}"]
+        return "\n".join(lines) + "\n" + _closing_lines(self)
+
+
+# =========================================================================== the lane map
+def lane_map(batch, time_major=False, what="the batch"):
+    """(batch, time[, features]) positions, or (time, batch[, features]) if time_major ->
+    (lanes, time): the stream position in each slot. Every feature of a slot must hold the
+    same position: feed a 1-D stream, repeated along the features if your code needs several."""
+    array = _positions_of(batch, what)
+    axes = "(time, batch[, features])" if time_major else "(batch, time[, features])"
+    if array.ndim not in (2, 3) or 0 in array.shape:
+        raise ValueError(f"{what}: expected a 2-D or 3-D array {axes}, got shape {array.shape}")
+    if array.ndim == 3:
+        differ = np.argwhere((array != array[..., :1]).any(axis=2))
+        if len(differ):
+            slot = tuple(int(i) for i in differ[0])
+            raise ValueError(f"{what}: the features of slot {slot} hold different positions "
+                             f"{array[slot].tolist()}; expected one position a slot (feed a 1-D stream, "
+                             "repeated along the features if your code needs several)")
+        array = array[..., 0]
+    return np.ascontiguousarray(array.T if time_major else array)
+
+
+def seen_previous(lanes):
+    """(lanes, time) bools: does the slot hold a position whose predecessor the RNN has
+    already read, earlier in the same lane? `lanes` is a lane map (lanes, time)."""
+    lanes = _as_map(lanes)
+    return _seen_in_lane(*_slots([lanes])).reshape(lanes.shape)
+
+
+def best_possible(lanes):
+    """The best held-out accuracy and cross-entropy (nats) of any model fed lane map `lanes`
+    (lanes, time), on a task whose target at each position needs the previous element (see
+    _best_from)."""
+    lanes = _as_map(lanes)
+    lane_ids, times, positions = _slots([lanes])
+    return _best_from(_seen_in_lane(lane_ids, times, positions), times, positions)
+
+
+# =========================================================================== the verdict tables
+@dataclass(frozen=True)
+class _Row:
+    """One row of a verdict table: a pattern (`fits`, on a check's figures), whether it is ok,
+    and what the verdict says (`says`: the cause and the fix, or what was seen)."""
+
+    fits: Callable
+    ok: bool
+    says: Callable
+
+
+def _verdict(rows, check):
+    """(ok, text) of the first row of `rows` that fits `check`. The rule over every table:
+    a check whose figures put the best accuracy at chance is never ok, whatever row would
+    call it so. Each table's ok rows come before the rows that say why it is at chance."""
+    for row in rows:
+        if row.fits(check) and not (row.ok and _at_chance(check)):
+            return row.ok, row.says(check)
+    raise AssertionError("a verdict table must end in a row that always fits")
+
+
+def _at_chance(check):
+    """Is the best accuracy of `check`'s figures within AT_CHANCE of the current element's alone?"""
+    return check.best["accuracy"] - check.chance["accuracy"] < AT_CHANCE
+
+
+def _seen_text(check):
+    """The last row of every table: what the figures show, no cause guessed."""
+    seen = int(np.sum(check.seen))
+    if _at_chance(check):
+        return (f"only {seen} of {check.targets} targets have their previous element in sight, so no model can do "
+                f"much better than the current element alone (best accuracy {check.best['accuracy']:.4f}, against "
+                f"{check.chance['accuracy']:.4f}); this check knows no cause for that pattern")
+    return (f"{seen} of {check.targets} targets have their previous element in sight; this check knows no cause "
+            "for the rest")
+
+
+_FIX_LAYOUT = "Reshape the stream to (batch, time); for a model that reads time first, transpose that"
+
+
+def _step(check):
+    """The commonest step in the first lane that does not count up by one (None: one slot)."""
+    lane, _ = check.out_of_order
+    return Counter(np.diff(lane).tolist()).most_common(1)[0][0] if len(lane) > 1 else None
+
+
+def _shown(check):
+    lane, _ = check.out_of_order
+    return ", ".join(map(str, lane[:4])) + (", ..." if len(lane) > 4 else "")
+
+
+def _out_of_order(fits):
+    """A pattern for the first lane that does not count up by one, if there is one."""
+    return lambda check: check.out_of_order is not None and fits(check)
+
+
+_IN_LANE_ROWS = (  # a lane that does not count up by one: rows of both check_layout's and check_batches' tables
+    _Row(_out_of_order(lambda c: _step(c) == c.out_of_order[1] > 1), False,
+         lambda c: f"consecutive positions sit side by side across lanes (lane i: i, i + {_step(c)}, ...): a "
+                   f"time-major reshape, or a reshape where a transpose belongs. {_FIX_LAYOUT}"),
+    _Row(_out_of_order(lambda c: _step(c) is not None and _step(c) > 1), False,
+         lambda c: f"a lane steps by {_step(c)} ({_shown(c)}): consecutive positions went to other lanes. "
+                   f"{_FIX_LAYOUT}"),
+    _Row(_out_of_order(lambda c: _step(c) == 1), False,
+         lambda c: f"a lane jumps ({_shown(c)}): positions are shuffled or dropped inside lanes; keep each lane a "
+                   "run of consecutive positions"),
+    _Row(_out_of_order(lambda c: _step(c) == 0), False,
+         lambda c: f"a lane holds one position at every step ({_shown(c)}): the time axis repeats one element "
+                   "(a broadcast, or features and time swapped?)"),
+    _Row(_out_of_order(lambda c: _step(c) is not None and _step(c) < 0), False,
+         lambda c: f"a lane runs backwards ({_shown(c)}): the time axis is reversed; flip it back"),
+    _Row(_out_of_order(lambda c: True), False,
+         lambda c: f"a lane holds {_shown(c)}: not a run of consecutive positions"),
+)
+
+
+def _padding_note(padded):
+    return (f"; {padded} padded slot{'s' * (padded > 1)} (0) are left out: mask them in the loss "
+            "(mask_zero=True, a Masking layer, or a sample weight of 0)" if padded else "")
+
+
+_LAYOUT_ROWS = (  # check_layout's verdict: the first row that fits
+    *_IN_LANE_ROWS,
+    _Row(lambda c: c.undoes is False, False,
+         lambda c: "every lane counts up by one, but undo does not give the stream back: outputs and labels "
+                   "would not line up; make undo the exact inverse of the layout"),
+    _Row(lambda c: True, True,
+         lambda c: "every lane counts up by one: the model reads the stream in order"
+                   + _padding_note(int(c.padding.sum()))),
+    # below here: in order, but at chance (see _verdict)
+    _Row(lambda c: c.lane_map.shape[1] == 1, False,
+         lambda c: "every lane is one time step long: no position ever follows its predecessor in a lane. "
+                   "Give each lane several time steps (time=1 is often a reshape to (batch, 1, features))"),
+    _Row(lambda c: True, False, _seen_text),
+)
+
+
+def _handover_told(check):
+    h = check.boundaries
+    batch, lane = h.first_break
+    return (f"lane {lane} goes from {_positions_text(h.real(batch, lane))} in batch {batch + 1} to "
+            f"{_positions_text(h.real(batch + 1, lane))} in batch {batch + 2}")
+
+
+def _breaks(check):
+    return check.boundaries is not None and not check.boundaries.goes_on.all()
+
+
+_STATEFUL_FIX = "Split the series into one stretch a lane first, or use stateful=False"
+
+_BATCH_ROWS = (  # check_batches' verdict: the first row that fits
+    *_IN_LANE_ROWS,
+    _Row(lambda c: c.stateful and len({lanes for lanes, _ in c.shapes}) > 1, False,
+         lambda c: f"batches hold {' or '.join(map(str, sorted({lanes for lanes, _ in c.shapes})))} lanes; a "
+                   "stateful model needs every batch the same size: drop the last, short batch "
+                   "(drop_remainder=True)"),
+    _Row(lambda c: _breaks(c) and c.boundaries.starts_over(), False,
+         lambda c: f"at batch {c.boundaries.first_break[0] + 2} every lane starts again where batch 1 began: the "
+                   "pipeline repeats (an epoch's end, or .repeat()), and the state carried across it belongs to the "
+                   "series' end. Reset the state when an epoch starts (Keras: each stateful layer's reset_state(); "
+                   "PyTorch: a fresh hidden state), and check one epoch"),
+    _Row(lambda c: _breaks(c) and c.boundaries.overlaps(), False,
+         lambda c: f"{_handover_told(c)}: the windows overlap, so each lane re-feeds steps its state has already "
+                   "seen" + (f", and consecutive windows went to neighbouring lanes (each lane starts "
+                             f"{c.boundaries.side_by_side()} after the one before)" if c.boundaries.side_by_side()
+                             else "")
+                   + ". For a stateful model, cut windows that do not overlap (shift = size), one stretch a lane, "
+                     "or use stateful=False"),
+    _Row(lambda c: _breaks(c) and c.boundaries.side_by_side() is not None and len(c.boundaries.jumps()) == 1, False,
+         lambda c: f"{_handover_told(c)}: consecutive windows went to neighbouring lanes (each lane starts "
+                   f"{c.boundaries.side_by_side()} after the one before"
+                   + (", so they overlap" if c.boundaries.side_by_side() < c.shapes[0][1] else "")
+                   + f"), so each lane carries another stretch's state. {_STATEFUL_FIX}"),
+    _Row(lambda c: _breaks(c) and len(c.boundaries.jumps()) == 1, False,
+         lambda c: f"{_handover_told(c)}: every lane skips {c.boundaries.jumps()[0]} positions between batches "
+                   "(windows shifted by more than their length), so its state misses them. Make each window start "
+                   "where the last one stopped"),
+    _Row(lambda c: _breaks(c), False,
+         lambda c: f"{_handover_told(c)}, and lanes jump by {len(c.boundaries.jumps())} different amounts: the "
+                   "batches come in shuffled order, which hands each lane another stretch's state. Do not shuffle "
+                   "a stateful pipeline, or use stateful=False"),
+    _Row(lambda c: c.offsets is not None and c.offset_found != c.target_offset, False,
+         lambda c: f"{c.target_text}: targets and inputs do not line up" + _shift_text(c)),
+    _Row(lambda c: True, True,
+         lambda c: "every lane counts up by one" + (", and goes on in the next batch" if c.stateful else "")
+                   + (f"; {c.target_text}" if c.offsets is not None else "") + _padding_note(c.padded)
+                   + (f"; that is in the {c.batches} batches read: the pipeline has more (.repeat()?), so pass "
+                      "one epoch (.take(n)) to check it whole" if c.more else "")),
+    # below here: in order, but at chance (see _verdict)
+    _Row(lambda c: all(time == 1 for _, time in c.shapes) and not c.stateful, False,
+         lambda c: "every batch is one time step long, and no state is carried (stateful=False): no element ever "
+                   "follows its predecessor in a lane. Feed windows of several steps, or carry the state with "
+                   "stateful=True, lane i going on in the next batch"),
+    _Row(lambda c: True, False, _seen_text),
+)
+
+
+def _shift_text(check):
+    if check.offset_found is None:
+        return ""
+    shift = check.target_offset - check.offset_found
+    text = f"; move each target {abs(shift)} position{'s' * (abs(shift) > 1)} {'later' if shift > 0 else 'earlier'}"
+    return text + (f" (timeseries_dataset_from_array: data=series[:-{shift}], targets=series[{shift}:])"
+                   if shift > 0 else "")
+
+
+def _across(check):
+    """(input lane, input step, output lane, output step) of every dependence across lanes."""
+    found = np.argwhere(check.depends)
+    return found[found[:, 0] != found[:, 2]]
+
+
+def _one_way_same_step(check):
+    """Every dependence across lanes is at the same step, and all run the same way along the
+    batch (to later lanes, or all to earlier ones): what an RNN reading time first does."""
+    across = _across(check)
+    return (len(across) > 0 and (across[:, 1] == across[:, 3]).all()
+            and ((across[:, 2] > across[:, 0]).all() or (across[:, 2] < across[:, 0]).all()))
+
+
+def _every_lane(check, same_step_only):
+    """Every probed input slot moves the outputs of every other lane: at its own step at
+    least, and (unless same_step_only) at every step."""
+    for lane, step in np.argwhere(check.probed):
+        others = np.delete(check.depends[lane, step], lane, axis=0)  # (other lanes, output step)
+        if not (others[:, step].all() if same_step_only else others.all()):
+            return False
+    return bool(check.probed.any())
+
+
+_BATCH_MODE = ("Check it in inference mode (model(x, training=False), net.eval()), where it uses its running "
+               "statistics")
+
+_MODEL_ROWS = (  # check_model's verdict: the first row that fits
+    _Row(lambda c: not c.depends.any(), False,
+         lambda c: "no nudge moved any output, so this check learned nothing about the model: its outputs do not "
+                   "follow these inputs (a constant output, or inputs it rounds, argmaxes or ignores). Check it "
+                   "with inputs it reads: ids as a (batch, time) shape, one-hot vectors as (batch, time, "
+                   "vocabulary)"),
+    _Row(lambda c: _one_way_same_step(c) and c.time_major, False,
+         lambda c: "outputs read other lanes: this model reads the batch first; give it (batch, time, "
+                   "features) and check it with time_major=False"),
+    _Row(lambda c: _one_way_same_step(c), False,
+         lambda c: "outputs read other lanes: the model walks time along your batch axis (a time-major "
+                   "model, such as PyTorch's default batch_first=False, fed (batch, time, features)). "
+                   "Transpose its input, or use batch_first=True"),
+    _Row(lambda c: _every_lane(c, same_step_only=False), False,
+         lambda c: "every input moves every output of every lane: statistics over the whole batch (BatchNorm, "
+                   f"or a normalisation over the batch, in training mode) mix the lanes. {_BATCH_MODE}"),
+    _Row(lambda c: _every_lane(c, same_step_only=True), False,
+         lambda c: "every input moves every other lane's output at its own step: statistics over the batch at "
+                   "each step (a normalisation over the batch axis in training mode), or a layer that reads "
+                   f"time first and runs both ways along the batch. {_BATCH_MODE}, and give every layer (batch, "
+                   "time, features)"),
+    _Row(lambda c: c.across_lanes > 0, False,
+         lambda c: f"outputs read other lanes ({c.across_lanes} pairs across lanes, "
+                   f"{int((_across(c)[:, 1] == _across(c)[:, 3]).sum())} of them at the same step), in no pattern "
+                   "this check knows: look for what mixes the batch"),
+    _Row(lambda c: c.in_lane("later") > 0, True,
+         lambda c: f"each output reads its own lane only, and earlier steps of it; {c.in_lane('later')} read later "
+                   "steps too (a bidirectional model does; a forecast must not)"),
+    _Row(lambda c: True, True, lambda c: "each output reads its own lane only, and earlier steps of it"),
+    # below here: each lane alone, but at chance (see _verdict)
+    _Row(lambda c: not c.in_lane("earlier"), False,
+         lambda c: "no output reads an earlier step: the model has no memory along time (a layer "
+                   "applied step by step, or an RNN whose time axis is not this one)"),
+    _Row(lambda c: True, False,
+         lambda c: f"outputs do not read their own lane's previous step ({c.in_lane('earlier')} pairs read older "
+                   f"steps); {_seen_text(c)}"),
+)
+
+
+# =========================================================================== the machinery
+def _positions_of(value, what):
     """`value` (anything np.asarray reads) as an int64 array of stream positions, or a
     ValueError that says what `what` held instead."""
     try:
         array = np.asarray(value)
     except Exception as error:  # a ragged list, a tensor on a GPU, ...
         raise ValueError(f"{what}: expected an array of stream positions, got {type(value).__name__} "
-                         f"({error})") from None
+                         f"({str(error)[:200]}; a tensor on a GPU: .cpu() it first)") from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise ValueError(f"{what}: expected stream positions (numbers), got an array of {array.dtype}")
     if np.issubdtype(array.dtype, np.floating) and array.size:
@@ -66,37 +716,53 @@ def positions_of(value, what):
     return array
 
 
-def lane_map(batch, time_major=False, what="the batch"):
-    """(batch, time[, features]) positions, or (time, batch[, features]) if time_major ->
-    (lanes, time): the stream position in each slot. Every feature of a slot must hold the
-    same position: feed a 1-D stream, repeated along the features if your code needs several."""
-    array = positions_of(batch, what)
-    axes = "(time, batch[, features])" if time_major else "(batch, time[, features])"
-    if array.ndim not in (2, 3) or 0 in array.shape:
-        raise ValueError(f"{what}: expected a 2-D or 3-D array {axes}, got shape {array.shape}")
-    if array.ndim == 3:
-        differ = np.argwhere((array != array[..., :1]).any(axis=2))
-        if len(differ):
-            slot = tuple(int(i) for i in differ[0])
-            raise ValueError(f"{what}: the features of slot {slot} hold different positions "
-                             f"{array[slot].tolist()}; expected one position a slot (feed a 1-D stream, "
-                             "repeated along the features if your code needs several)")
-        array = array[..., 0]
-    return np.ascontiguousarray(array.T if time_major else array)
+def _as_map(lanes):
+    array = _positions_of(lanes, "the lane map")
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(f"the lane map: expected a 2-D array (lanes, time), got shape {array.shape}")
+    return array
 
 
-def slots(lanes):
-    """Flat (lane, time, position) arrays of `lanes`: a (lanes, time) map, or a list of 1-D
-    lanes of any lengths, in time order."""
-    lanes = [np.asarray(lane, dtype=np.int64) for lane in lanes]
-    lane_ids = np.repeat(np.arange(len(lanes)), [len(lane) for lane in lanes])
-    times = np.concatenate([np.arange(len(lane)) for lane in lanes])
-    return lane_ids, times, np.concatenate(lanes)
+def _padding(maps):
+    """Which slots of each (lanes, time) map are padding: zeros at a lane's end after its
+    last other position, or at its start before its first (but a 0 right before a 1 is
+    position 0 itself). Only where some 0 is left that is not padding: the stream's first
+    position is 0, and a lone 0 at a lane's start or end may be just that."""
+    pads = []
+    for lanes in maps:
+        pad = np.zeros(lanes.shape, dtype=bool)
+        for lane, positions in enumerate(lanes):
+            others = np.flatnonzero(positions)
+            if len(others) == 0:
+                continue  # all zeros: one position at every step, not padding
+            pad[lane, others[-1] + 1:] = True
+            pad[lane, :max(others[0] - (positions[others[0]] == 1), 0)] = True
+        pads.append(pad)
+    if not any(((m == 0) & ~p).any() for m, p in zip(maps, pads, strict=True)):
+        return [np.zeros(m.shape, dtype=bool) for m in maps]
+    return pads
 
 
-def seen_in_lane(lane_ids, times, positions):
+def _slots(maps, pads=None):
+    """Flat (lane, time, position) arrays of the unpadded slots of `maps` ((lanes, time)
+    arrays), lanes numbered across the maps, in lane order, then time order."""
+    if pads is None:
+        pads = [np.zeros(m.shape, dtype=bool) for m in maps]
+    lane_ids, times, positions, first_lane = [], [], [], 0
+    for lanes, pad in zip(maps, pads, strict=True):
+        lane, step = np.nonzero(~pad)
+        lane_ids.append(lane + first_lane)
+        times.append(step)
+        positions.append(lanes[lane, step])
+        first_lane += len(lanes)
+    return np.concatenate(lane_ids), np.concatenate(times), np.concatenate(positions)
+
+
+def _seen_in_lane(lane_ids, times, positions):
     """For each slot (flat arrays, ordered by lane, then time): was the position before this
     one read earlier in the same lane? Positions may repeat (overlapping windows)."""
+    if not len(positions):
+        return np.zeros(0, dtype=bool)
     key = lane_ids * (positions.max() + 2) + positions  # one key per (lane, position)
     known, first = np.unique(key, return_index=True)  # first: where a key occurs first = earliest
     wanted = key - 1  # (this lane, position - 1); for position 0, a key no slot has
@@ -104,12 +770,14 @@ def seen_in_lane(lane_ids, times, positions):
     return (positions > 0) & (known[at] == wanted) & (times[first[at]] < times)
 
 
-def counts_up(lanes):
-    """(lanes,) bools: does each lane of a (lanes, time) map count up by one?"""
-    return (np.diff(lanes, axis=1) == 1).all(axis=1)
+def _counts_up(lanes, pad=None):
+    """(lanes,) bools: does each lane of a (lanes, time) map count up by one (its padding left out)?"""
+    if pad is None or not pad.any():
+        return (np.diff(lanes, axis=1) == 1).all(axis=1)
+    return np.array([(np.diff(lane[~p]) == 1).all() for lane, p in zip(lanes, pad, strict=True)], dtype=bool)
 
 
-def best_from(seen, times, positions):
+def _best_from(seen, times, positions):
     """The best accuracy and cross-entropy (nats) any model can reach on slots `seen` or not.
 
     A slot whose previous element is in sight can be named exactly. For any other the model
@@ -121,58 +789,347 @@ def best_from(seen, times, positions):
     state a lane brings in from the batch before, carried or reset, holds nothing about
     this stream's elements, so neither policy beats this.
     """
+    if not len(seen):
+        return {"accuracy": 0.5, "cross_entropy": float(np.log(2))}  # nothing to score: a coin
     correct, entropy = float(seen.sum()), 0.0
-    for step in np.unique(times[~seen]):
-        pool = ~seen & (times == step)  # the hidden slots at this time step
-        hidden, forced = int(pool.sum()), int((pool & (positions == 0)).sum())  # forced: the first element
+    hidden_at = np.bincount(times[~seen])  # the hidden slots at each time step: a pool
+    forced_at = np.bincount(times[~seen & (positions == 0)], minlength=len(hidden_at))  # the first element
+    for hidden, forced in zip(hidden_at[hidden_at > 0].tolist(), forced_at[hidden_at > 0].tolist(), strict=True):
         p_zero = (forced + 0.5 * (hidden - forced)) / hidden  # P(previous element 0), in this pool
         correct += hidden * max(p_zero, 1 - p_zero)
         entropy += hidden * sum(p * np.log(1 / p) for p in (p_zero, 1 - p_zero) if p > 0)
     return {"accuracy": correct / seen.size, "cross_entropy": float(entropy / seen.size)}
 
 
-def as_map(lanes):
-    array = positions_of(lanes, "the lane map")
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(f"the lane map: expected a 2-D array (lanes, time), got shape {array.shape}")
-    return array
+# --------------------------------------------------------------------------- reading batches
+def _is_one_array(value):
+    """An array or a tensor, as opposed to an iterable of batches (a list, a Dataset, a loader)."""
+    return isinstance(value, np.ndarray) or (hasattr(value, "__array__") and hasattr(value, "shape")
+                                              and not isinstance(value, list | tuple | dict))
 
 
-def seen_previous(lanes):
-    """(lanes, time) bools: does the slot hold a position whose predecessor the RNN has
-    already read, earlier in the same lane? `lanes` is a lane map (lanes, time)."""
-    lanes = as_map(lanes)
-    return seen_in_lane(*slots(lanes)).reshape(lanes.shape)
+def _read_batches(batches, key, limit):
+    """[(inputs, targets or None)] of what `batches` yields (up to `limit`), how one array was
+    read (None if not one array), and whether more batches were left after `limit`."""
+    if _is_one_array(batches):
+        ndim = len(batches.shape)
+        if ndim in (2, 3):
+            return [(batches, None)], (
+                f"one array of shape {tuple(batches.shape)}, read as one batch"
+                + ("; to check it as a stack of (batch, time) batches, pass list(array)" if ndim == 3 else "")), False
+        if ndim == 4:
+            batches = list(batches)
+            read_as = f"one 4-D array, read as a stack of {len(batches)} batches"
+        else:
+            raise ValueError(f"batches: expected batches, or one batch (batch, time[, features]), got one array of "
+                             f"shape {tuple(batches.shape)}; for one lane, pass array.reshape(1, -1)")
+    else:
+        read_as = None
+    try:
+        elements = iter(batches)
+    except TypeError:
+        raise ValueError(f"batches: expected an iterable of batches, got {type(batches).__name__}") from None
+    read = list(islice(elements, limit + 1))
+    more = len(read) > limit
+    if not read:
+        raise ValueError("batches: expected at least one batch, got none")
+    return [_inputs_and_targets(element, number, key) for number, element in enumerate(read[:limit], 1)], read_as, more
 
 
-def best_possible(lanes):
-    """The best held-out accuracy and cross-entropy (nats) of any model fed lane map `lanes`
-    (lanes, time), on a task whose target at each position needs the previous element (see
-    best_from)."""
-    lanes = as_map(lanes)
-    lane_ids, times, positions = slots(lanes)
-    return best_from(seen_in_lane(lane_ids, times, positions), times, positions)
+def _inputs_and_targets(element, number, key):
+    """One element of a pipeline -> (inputs, targets or None)."""
+    if isinstance(element, list) and 1 <= len(element) <= 3 and all(
+            hasattr(item, "shape") and len(item.shape) >= 1 for item in element) and len(element[0].shape) >= 2:
+        element = tuple(element)  # [inputs, targets], as PyTorch's DataLoader yields: not a batch of lanes
+    if isinstance(element, tuple):
+        if not 1 <= len(element) <= 3:
+            raise ValueError(f"batch {number}: expected (inputs, targets[, weights]), got a tuple of "
+                             f"{len(element)}")
+        inputs, targets = element[0], (element[1] if len(element) > 1 else None)
+    else:
+        inputs, targets = element, None
+    return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets")
+
+
+def _named(value, key, what):
+    """`value`, or the item `key` of it if it is a dict (a dict of one item needs no key)."""
+    if not isinstance(value, dict):
+        return value
+    if key is None and len(value) == 1:
+        return next(iter(value.values()))
+    if key not in value:
+        raise ValueError(f"{what}: expected an array, got a dict with keys {sorted(value)}"
+                         + (f", and no {key!r}" if key is not None else "") + "; name the input to check with key=")
+    return value[key]
+
+
+@dataclass
+class _Handovers:
+    """Where each lane stops in one batch and starts in the next, for a stateful pipeline:
+    `ends` and `starts` are (handovers, lanes) positions (padding left out)."""
+
+    maps: list
+    pads: list
+    ends: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, maps, pads):
+        first = [[lane[~p][0] for lane, p in zip(m, pad, strict=True)] for m, pad in zip(maps, pads, strict=True)]
+        last = [[lane[~p][-1] for lane, p in zip(m, pad, strict=True)] for m, pad in zip(maps, pads, strict=True)]
+        return cls(maps, pads, np.array(last[:-1]).reshape(-1, len(maps[0])),
+                   np.array(first[1:]).reshape(-1, len(maps[0])))
+
+    @property
+    def goes_on(self):
+        return self.starts == self.ends + 1
+
+    @property
+    def first_break(self):
+        """(handover, lane) of the first lane that does not go on."""
+        where = np.argwhere(~self.goes_on)[0]
+        return int(where[0]), int(where[1])
+
+    def real(self, batch, lane):
+        return self.maps[batch][lane][~self.pads[batch][lane]]
+
+    def jumps(self):
+        """The distinct jumps (start - (end + 1)) where lanes do not go on."""
+        return np.unique((self.starts - self.ends - 1)[~self.goes_on]).tolist()
+
+    def starts_over(self):
+        """At every break, every lane starts again where it started in batch 1."""
+        broken = ~self.goes_on.all(axis=1)
+        firsts = np.array([lane[~p][0] for lane, p in zip(self.maps[0], self.pads[0], strict=True)])
+        return bool(broken.any()) and (self.starts[broken] == firsts).all() and self.goes_on[~broken].all()
+
+    def overlaps(self):
+        """At every break, each lane starts at or before where it stopped: it reads again what it read."""
+        broken = ~self.goes_on
+        return bool((self.starts[broken] <= self.ends[broken]).all())
+
+    def side_by_side(self):
+        """How far each lane starts after the one before, if consecutive windows sit side by
+        side in the batch of the first break (a constant stride, 1 or more), else None."""
+        batch, _ = self.first_break
+        starts = np.array([lane[~p][0] for lane, p in zip(self.maps[batch], self.pads[batch], strict=True)])
+        strides = np.unique(np.diff(starts))
+        return int(strides[0]) if len(starts) > 1 and len(strides) == 1 and strides[0] >= 1 else None
+
+
+def _target_offsets(maps, pads, targets, time_major):
+    """Target minus the last input it may use, for every target (padding left out), and
+    whether the targets are one a step (else one a window)."""
+    offsets, per_step = [], None
+    for number, (lanes, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
+        target = _positions_of(target, f"batch {number}'s targets")
+        count, time = lanes.shape
+        if target.ndim == 3 and target.shape[2] == 1 or target.ndim == 2 and target.shape[1] == 1:
+            target = target[..., 0]
+        expected = (time, count) if time_major else (count, time)
+        if target.shape == (count,):
+            last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lanes, pad, strict=True)])
+            offsets.append(target - last)
+            per_step = False
+        elif target.shape == expected:
+            offsets.append(((target.T if time_major else target) - lanes)[~pad])
+            per_step = True
+        else:
+            raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), or one a "
+                             f"step, shape {expected}, got shape {target.shape}")
+    return np.concatenate(offsets), per_step
+
+
+def _target_place(offset, time, per_step):
+    """Where a target sits, `offset` positions after the last input it may use, in words:
+    for a step's target, or (not per_step) for a window's of `time` steps."""
+    if per_step:
+        return {0: "its own element", 1: "the next element"}.get(
+            offset, f"the element {abs(offset)} {'after' if offset > 0 else 'before'} it")
+    if offset == 1:
+        return "the element after its last"
+    if offset == 0:
+        return "its own last element"
+    if offset == 1 - time:
+        return "its own first element"
+    if 1 - time < offset < 0:
+        return f"its own element {time - 1 + offset} (counting from 0)"
+    if offset > 1:
+        return f"the element {offset} after its last"
+    return f"{1 - time - offset} elements before its first"
+
+
+# --------------------------------------------------------------------------- probing a model
+@dataclass
+class _Probe:
+    """Calls a model on a fixed input and on nudged copies of it, and says which outputs moved."""
+
+    call: Callable
+    inputs: np.ndarray
+    base: np.ndarray
+    time_major: bool
+    nudge: float
+    reads: str
+    rng: np.random.Generator
+    calls: int = 0
+    traced: bool = False
+
+    @classmethod
+    def of(cls, model, shape, time_major, nudge, seed):
+        rng = np.random.default_rng(seed)
+        ids = len(shape) == 2
+        inputs = rng.integers(0, 2, shape) if ids else rng.standard_normal(shape).astype(np.float32)
+        call, reads = _as_callable(model)
+        probe = cls(call, inputs, None, time_major, nudge,
+                    ("int64 ids 0 and 1" if ids else "float32") + reads, rng)
+        probe.base = probe.outputs(inputs)
+        started = _clock.perf_counter()  # the second call: a model built by the first, warm
+        again = probe.outputs(inputs)
+        took = _clock.perf_counter() - started
+        if not np.allclose(again, probe.base, rtol=1e-5, atol=1e-6):
+            raise ValueError("the model: expected the same outputs for the same input twice, got others (a "
+                             "stateful layer, or dropout in training mode? pass a stateless copy)")
+        lanes, time = probe.base.shape[:2]
+        calls_left = lanes * time if lanes * time <= SLOTS_ONE_BY_ONE else lanes + time
+        if took * calls_left > 1.0:  # worth a trace: a Keras model runs op by op, but as a graph in milliseconds
+            graph = _traced(probe.call, inputs, probe.base)
+            probe.call, probe.traced = graph or probe.call, graph is not None
+        return probe
+
+    def outputs(self, inputs):
+        """The model's outputs for `inputs`, as (lanes, time, k) floats in batch-major order."""
+        self.calls += 1
+        try:
+            out = self.call(inputs.copy())
+        except Exception as error:
+            said = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())  # one line, no terminal colours
+            raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
+                             f"it raised {type(error).__name__}: {said[:300]}") from None
+        if isinstance(out, list | tuple) and out and _per_step(out[0], inputs.shape[:2]):
+            out = out[0]  # (outputs, state), as nn.LSTM and return_state=True give
+        if isinstance(out, list | tuple | dict):
+            raise ValueError(f"the model's output: expected one array of per-step outputs, got a "
+                             f"{type(out).__name__} (return_state? pass a function that returns the outputs alone)")
+        try:
+            out = np.asarray(_to_numpy(out), dtype=np.float64)
+        except Exception as error:
+            raise ValueError(f"the model's output: expected an array, got {type(out).__name__} ({error}); "
+                             "for PyTorch, return net(torch.from_numpy(x))[0].detach().cpu().numpy()") from None
+        if out.ndim < 2 or out.shape[:2] != inputs.shape[:2]:
+            raise ValueError(f"the model's output: expected per-step outputs of shape {inputs.shape[:2]} + "
+                             f"(units,), like its input, got shape {out.shape} (return_sequences=True?)")
+        if not np.isfinite(out).all():
+            raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
+        out = out.reshape(*inputs.shape[:2], -1)
+        return out.transpose(1, 0, 2) if self.time_major else out
+
+    def moved(self, slots):
+        """Nudge the (lane, step) `slots` (batch-major) at once: (lanes, time) bools, the outputs that moved."""
+        nudged = self.inputs.copy()
+        for lane, step in slots:
+            at = (step, lane) if self.time_major else (lane, step)
+            if nudged.ndim == 2:  # ids: the other one
+                nudged[at] = 1 - nudged[at]
+            else:  # roll the features one place (a one-hot vector's hot index moves too), and add
+                nudged[at] = np.roll(nudged[at], 1) + self.nudge * self.rng.uniform(0.5, 1.5)
+        moved = np.abs(self.outputs(nudged) - self.base) > 1e-6 * (1 + np.abs(self.base))
+        return moved.any(axis=2)
+
+
+def _per_step(value, leading):
+    return hasattr(value, "shape") and tuple(value.shape[:2]) == tuple(leading)
+
+
+def _framework(model):
+    """"keras" or "torch" if `model` is a Keras layer or model or a PyTorch module, else None."""
+    roots = {cls.__module__.split(".")[0] for cls in type(model).__mro__}
+    return "keras" if "keras" in roots else "torch" if "torch" in roots and hasattr(model, "parameters") else None
+
+
+def _as_callable(model):
+    """(a function from a NumPy array to the model's output, words for the report). A PyTorch
+    module gets a tensor on its own device, without gradients; a Keras model is called as it is."""
+    if not callable(model):
+        raise ValueError(f"the model: expected a callable (a function, a Keras model, a PyTorch module), "
+                         f"got {type(model).__name__}")
+    if _framework(model) == "torch":
+        import torch
+
+        device = next(model.parameters(), torch.zeros(0)).device
+
+        def call(inputs):
+            with torch.no_grad():
+                return model(torch.as_tensor(inputs, device=device))
+
+        return call, ", as a torch tensor"
+    return model, ""
+
+
+def _to_numpy(out):
+    """A framework's tensor (on any device) as a NumPy array; anything else as it is."""
+    if hasattr(out, "detach") and hasattr(out, "cpu"):  # torch
+        return out.detach().cpu().numpy()
+    return out
+
+
+def _traced(call, inputs, base):
+    """`call` as a TensorFlow graph, if it returns TensorFlow tensors (a Keras model on the
+    TensorFlow backend does) and the graph gives the same outputs; else None."""
+    if not type(_first(call(inputs.copy()))).__module__.startswith("tensorflow"):
+        return None
+    import tensorflow as tf
+
+    graph = tf.function(call)
+    try:
+        same = np.allclose(np.asarray(_first(graph(inputs.copy())), dtype=np.float64).reshape(base.shape), base,
+                           rtol=1e-4, atol=1e-5)
+    except Exception:  # a function that cannot run as a graph (it calls .numpy(), say): call it as it is
+        return None
+    return graph if same else None
+
+
+def _first(out):
+    """The per-step outputs of what a model returned: the first of (outputs, state)."""
+    return out[0] if isinstance(out, list | tuple) and out else out
 
 
 # --------------------------------------------------------------------------- the report
-def positions_text(lane):
-    """Stream positions of one lane, runs of consecutive ones shortened: "0 ... 49", "0, 50"."""
-    lane = [int(p) for p in lane]
+def _positions_text(lane, pad=None):
+    """Stream positions of one lane, runs of consecutive ones shortened: "0 ... 49", "0, 50";
+    padding (a mask) as "(+3 padding)" after them, or "(2 padding +)" before."""
+    lane = np.asarray(lane)
+    pad = np.zeros(len(lane), dtype=bool) if pad is None else np.asarray(pad)
+    real = [int(p) for p in lane[~pad]]
     runs, start = [], 0
-    for i in range(1, len(lane) + 1):
-        if i == len(lane) or lane[i] != lane[i - 1] + 1:
-            run = lane[start:i]
+    for i in range(1, len(real) + 1):
+        if i == len(real) or real[i] != real[i - 1] + 1:
+            run = real[start:i]
             runs.append(", ".join(map(str, run)) if len(run) < 4 else f"{run[0]} ... {run[-1]}")
             start = i
-    return ", ".join(runs) if len(runs) <= 4 else ", ".join(runs[:3]) + f", ... ({len(lane)} in all)"
+    text = ", ".join(runs) if len(runs) <= 4 else ", ".join(runs[:3]) + f", ... ({len(real)} in all)"
+    before = int(np.argmax(~pad)) if (~pad).any() else 0
+    after = int(pad.sum()) - before
+    return (f"({before} padding +) " if before else "") + text + (f" (+{after} padding)" if after else "")
 
 
-def lane_lines(first_lanes, lanes, seen, targets, element="element", heading=""):
-    """The lane map as the scripts print it: the first lanes (each a list of 1-D segments,
-    shown | apart: one per batch), how many more, and how many targets see their previous
-    element."""
+def _count(n, thing):
+    return f"{n} {thing}{'s' * (n != 1)}"
+
+
+def _numbers_text(numbers):
+    """0, 1, 2, 3 as "0 to 3"; others as "0, 1, 15"."""
+    numbers = [int(n) for n in numbers]
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]} to {numbers[-1]}"
+    return ", ".join(map(str, numbers))
+
+
+def _lane_lines(first_lanes, lanes, seen, targets, element="element", heading=""):
+    """The lane map as the scripts print it: the first lanes (each a list of (positions,
+    padding) segments, shown | apart: one per batch), how many more, and how many targets
+    see their previous element."""
     lines = [f"lane map: stream positions in each lane, in time order{heading}"]
-    lines += [f"  lane {i} -> " + " | ".join(map(positions_text, segments))
+    lines += [f"  lane {i} -> " + " | ".join(_positions_text(*segment) for segment in segments)
               for i, segments in enumerate(first_lanes)]
     if lanes > len(first_lanes):
         more = lanes - len(first_lanes)
@@ -181,410 +1138,11 @@ def lane_lines(first_lanes, lanes, seen, targets, element="element", heading="")
     return "\n".join(lines) + "\n"
 
 
-def verdict_line(ok, text):
-    return f"verdict: {'ok' if ok else 'NOT OK'}: {text}"
+def _padding_line(padded):
+    return f"padding: {padded} slots hold 0 at a lane's end or start, and are not targets\n" if padded else ""
 
 
-def steps_text(lane, lanes):
-    """Why `lane`, one of `lanes` in its batch, does not count up by one, and the fix."""
-    step = Counter(np.diff(lane).tolist()).most_common(1)[0][0]
-    shown = ", ".join(map(str, lane[:4])) + (", ..." if len(lane) > 4 else "")
-    fix = "Reshape the stream to (batch, time); for a model that reads time first, transpose that"
-    if step == lanes:
-        return (f"consecutive positions sit side by side across lanes (lane i: i, i + {step}, ...): a "
-                f"time-major reshape, or a reshape where a transpose belongs. {fix}")
-    if step > 1:
-        return f"a lane steps by {step} ({shown}): consecutive positions went to other lanes. {fix}"
-    if step == 1:  # mostly in order: a few jumps
-        return (f"a lane jumps ({shown}): positions are shuffled or dropped inside lanes; keep each lane a "
-                "run of consecutive positions")
-    if step == 0:
-        return (f"a lane holds one position at every step ({shown}): the time axis repeats one element "
-                "(a broadcast, or features and time swapped?)")
-    return f"a lane runs backwards ({shown}): the time axis is reversed; flip it back"
-
-
-# --------------------------------------------------------------------------- check_layout
-@dataclass
-class LayoutCheck:
-    """What check_layout found. `lane_map` is (lanes, time); `seen` marks the slots whose
-    previous position was read earlier in the same lane; `in_order` the lanes that count up
-    by one; `best` is best_possible; `undoes` whether `undo` gave the stream back (None:
-    no undo given)."""
-
-    lane_map: np.ndarray
-    seen: np.ndarray
-    in_order: np.ndarray
-    best: dict
-    undoes: bool | None
-    verdict: str
-
-    @property
-    def ok(self):
-        return bool(self.in_order.all()) and self.undoes is not False
-
-    def summary(self):
-        """What the scripts' JSON keeps of the lane map."""
-        return {"lanes": len(self.lane_map), "first_lanes": self.lane_map[:LANES_SHOWN].tolist(),
-                "seen_previous": int(self.seen.sum()), "targets": int(self.seen.size)}
-
-    def lane_lines(self, element="element"):
-        return lane_lines([[lane] for lane in self.lane_map[:LANES_SHOWN]], len(self.lane_map),
-                          int(self.seen.sum()), self.seen.size, element)
-
-    def __str__(self):
-        lanes, time = self.lane_map.shape
-        return (f"check_layout: {lanes} lanes x {time} time steps\n" + self.lane_lines()
-                + f"lanes that count up by one: {int(self.in_order.sum())} of {lanes}\n"
-                + f"best accuracy on a task that needs the previous element: {self.best['accuracy']:.4f}\n"
-                + verdict_line(self.ok, self.verdict))
-
-
-def check_layout(layout, length, time_major=False, undo=None):
-    """Push the stream positions np.arange(length) through `layout`, your function from a 1-D
-    stream to the model's input, (batch, time[, features]) or, if time_major, (time, batch[,
-    features]). It is ok when every lane counts up by one. `undo`, if given, is your function
-    from the model's per-step outputs, laid out as the input, back to stream order: it must
-    give np.arange(length) back, or outputs and labels would not line up."""
-    if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= 2 ** 24:
-        raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**24 "
-                         f"(float32 holds positions exactly up to there), got {length!r}")
-    stream = np.arange(length)
-    laid_out = layout(stream)
-    lanes = lane_map(laid_out, time_major, what="the layout's output")
-    present = np.zeros(length + 1, dtype=bool)
-    present[np.minimum(lanes.ravel(), length)] = True
-    if present[length] or not present[:length].all():
-        missing = np.flatnonzero(~present[:length])
-        raise ValueError(f"the layout's output: expected every stream position 0..{length - 1} at least "
-                         f"once, got {lanes.size} slots holding positions {lanes.min()}..{lanes.max()}"
-                         + (f", without {positions_text(missing[:8])}" if len(missing) else "")
-                         + ": it must rearrange the whole stream")
-    undoes = None
-    if undo is not None:
-        back = positions_of(undo(laid_out), "undo's output")
-        undoes = back.size == length and np.array_equal(back.ravel(), stream)
-    lane_ids, times, positions = slots(lanes)
-    seen = seen_in_lane(lane_ids, times, positions)
-    in_order = counts_up(lanes)
-    if not in_order.all():
-        verdict = steps_text(lanes[np.argmin(in_order)], len(lanes))
-    elif undoes is False:
-        verdict = ("every lane counts up by one, but undo does not give the stream back: outputs and "
-                   "labels would not line up; make undo the exact inverse of the layout")
-    else:
-        verdict = "every lane counts up by one: the model reads the stream in order"
-    return LayoutCheck(lanes, seen.reshape(lanes.shape), in_order, best_from(seen, times, positions),
-                       undoes, verdict)
-
-
-# --------------------------------------------------------------------------- check_batches
-def split_element(element, number):
-    """One element of a pipeline -> (inputs, targets or None)."""
-    if isinstance(element, dict):
-        raise ValueError(f"batch {number}: expected an array or an (inputs, targets) pair, got a dict "
-                         f"with keys {sorted(element)}; pass the inputs, e.g. (e['x'] for e in batches)")
-    if isinstance(element, tuple):
-        if not 1 <= len(element) <= 3:
-            raise ValueError(f"batch {number}: expected (inputs, targets[, weights]), got a tuple of "
-                             f"{len(element)}")
-        return element[0], (element[1] if len(element) > 1 else None)
-    return element, None
-
-
-def offset_text(offset, time, per_step):
-    """Where a target sits, `offset` positions after the last input it may use, in words."""
-    if per_step:
-        return {0: "each step's target is its own element", 1: "each step's target is the next element"}.get(
-            offset, f"each step's target is the element {abs(offset)} {'after' if offset > 0 else 'before'} it")
-    if offset == 1:
-        return "each window's target is the element after its last"
-    if offset == 0:
-        return "each window's target is its own last element"
-    if offset == 1 - time:
-        return "each window's target is its own first element"
-    if 1 - time < offset < 0:
-        return f"each window's target is its own element {time - 1 + offset} (counting from 0)"
-    if offset > 1:
-        return f"each window's target is the element {offset} after its last"
-    return f"each window's target is {1 - time - offset} elements before its first"
-
-
-def target_offsets(lanes, targets, time_major, number):
-    """Target minus the last input it may use, for every target of one batch, and whether the
-    targets are one a step (else one a window)."""
-    targets = positions_of(targets, f"batch {number}'s targets")
-    count, time = lanes.shape
-    if targets.ndim == 3 and targets.shape[2] == 1 or targets.ndim == 2 and targets.shape[1] == 1:
-        targets = targets[..., 0]
-    if targets.shape == (count,):
-        return targets - lanes[:, -1], False
-    expected = (time, count) if time_major else (count, time)
-    if targets.shape == expected:
-        return (targets.T if time_major else targets) - lanes, True
-    raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), or one a "
-                     f"step, shape {expected}, got shape {targets.shape}")
-
-
-@dataclass
-class BatchesCheck:
-    """What check_batches found. `batches`: how many were read; `lanes_in_order` of
-    `lanes_total`: the lanes that count up by one inside their batch; `continuing` of
-    `handovers`: with stateful, the lanes that go on from where the same lane of the batch
-    before stopped (None without stateful); `seen` of `targets`: slots whose previous
-    position the model has read in its lane (across batches, with stateful);
-    `offset_found`: targets minus the last input they may use, if the pipeline yields
-    (inputs, targets) and that is the same everywhere (`target_offset` is the one asked for);
-    `best`: best_possible for it all."""
-
-    batches: int
-    stateful: bool
-    shapes: list
-    first_lanes: list
-    lanes_in_order: int
-    lanes_total: int
-    continuing: int | None
-    handovers: int | None
-    seen: int
-    targets: int
-    target_text: str | None
-    offset_found: int | None
-    target_offset: int
-    best: dict
-    verdict: str
-    ok: bool
-
-    def __str__(self):
-        sizes = Counter(self.shapes)
-        shape_text = ", ".join(f"{n} of ({lanes} lanes, {time} time steps)" for (lanes, time), n in sizes.items())
-        lines = [f"check_batches: {self.batches} batch{'es' * (self.batches > 1)}: {shape_text}"
-                 f"{', stateful' if self.stateful else ''}",
-                 lane_lines(self.first_lanes, max(lanes for lanes, _ in self.shapes), self.seen, self.targets,
-                            heading=", batch | batch | ..." if len(self.first_lanes[0]) > 1 else "").rstrip(),
-                 f"lanes that count up by one inside their batch: {self.lanes_in_order} of {self.lanes_total}"]
-        if self.stateful:
-            lines.append(f"lanes that go on where they stopped in the batch before: {self.continuing} "
-                         f"of {self.handovers}")
-        if self.target_text:
-            lines.append(f"targets: {self.target_text}")
-        lines += [f"best accuracy on a task that needs the previous element: {self.best['accuracy']:.4f}",
-                  verdict_line(self.ok, self.verdict)]
-        return "\n".join(lines)
-
-
-def check_batches(batches, stateful, time_major=False, target_offset=1, limit=1000):
-    """Check what your pipeline yields when its series is np.arange(N): `batches` is any
-    iterable of arrays (batch, time[, features]) or (inputs, targets) pairs, such as a
-    tf.data.Dataset, a Keras PyDataset or a list. Each batch's lanes must count up by one.
-
-    stateful: whether the model carries each lane's state into the same lane of the next
-    batch (Keras stateful=True, or feeding the final state back in). Then lane i of each
-    batch must go on where lane i of the batch before stopped.
-    target_offset: where each target should sit, counted from the last input it may use:
-    1 (the default) to forecast the next element, 0 for a label of the element itself.
-    Targets may be one a window (batch,) or one a step (batch, time).
-    limit: batches read at most, for pipelines that repeat forever."""
-    if isinstance(stateful, str) or not isinstance(stateful, bool | np.bool_):
-        raise ValueError(f"stateful: expected True or False, got {stateful!r}")
-    try:
-        elements = iter(batches)
-    except TypeError:
-        raise ValueError(f"batches: expected an iterable of batches, got {type(batches).__name__}") from None
-    maps, offsets, per_step = [], [], None
-    for number, element in enumerate(islice(elements, limit), start=1):
-        inputs, targets = split_element(element, number)
-        maps.append(lane_map(inputs, time_major, what=f"batch {number}"))
-        if targets is not None:
-            offset, per_step = target_offsets(maps[-1], targets, time_major, number)
-            offsets.append(offset.ravel())
-    if not maps:
-        raise ValueError("batches: expected at least one batch, got none")
-    if offsets and len(offsets) != len(maps):
-        raise ValueError("batches: expected targets with every batch or with none, got some of each")
-
-    shapes = [m.shape for m in maps]
-    in_order = np.concatenate([counts_up(m) for m in maps])
-    same_lanes = len({lanes for lanes, _ in shapes}) == 1
-    if stateful and same_lanes:  # a lane goes on through every batch: one long lane each
-        long_lanes = np.concatenate(maps, axis=1)
-        lane_ids, times, positions = slots(long_lanes)
-        ends, starts = np.stack([m[:, -1] for m in maps[:-1]]), np.stack([m[:, 0] for m in maps[1:]])
-        goes_on = starts == ends + 1  # (handovers, lanes)
-        continuing, handovers = int(goes_on.sum()), goes_on.size
-    else:
-        lane_ids, times, positions = slots([lane for m in maps for lane in m])
-        continuing = handovers = None
-    seen = seen_in_lane(lane_ids, times, positions)
-    first_lanes = [[m[i] for m in maps[:BATCHES_SHOWN] if i < len(m)] for i in range(min(LANES_SHOWN, len(maps[0])))]
-
-    target_text = offset = None
-    if offsets:
-        found = np.unique(np.concatenate(offsets))
-        time = shapes[0][1]
-        if len(found) == 1:
-            offset = int(found[0])
-            target_text = offset_text(offset, time, per_step)
-            if offset != target_offset:
-                target_text += f", not {offset_text(target_offset, time, per_step).split(' is ', 1)[1]}"
-        else:
-            target_text = (f"targets sit at no fixed place: from {found.min()} to {found.max()} positions "
-                           "after the last input they may use")
-
-    ok = True
-    if not in_order.all():
-        ok = False
-        m = next(m for m in maps if not counts_up(m).all())  # the first batch with a lane out of order
-        verdict = steps_text(m[np.argmin(counts_up(m))], len(m))
-    elif stateful and not same_lanes:
-        ok = False
-        counts = Counter(lanes for lanes, _ in shapes)
-        verdict = (f"batches hold {' or '.join(map(str, sorted(counts)))} lanes; a stateful model needs "
-                   "every batch the same size: drop the last, short batch (drop_remainder=True)")
-    elif stateful and continuing < handovers:
-        ok = False
-        where = np.argwhere(~goes_on)[0]  # (handover, lane) of the first break
-        batch, lane = int(where[0]), int(where[1])
-        jumps = np.unique(starts - ends)
-        told = (f"lane {lane} goes from {positions_text(maps[batch][lane])} in batch {batch + 1} to "
-                f"{positions_text(maps[batch + 1][lane])} in batch {batch + 2}")
-        if len(jumps) == 1:
-            verdict = (f"{told}: consecutive windows went to neighbouring lanes, so each lane carries "
-                       "another stretch's state. Split the series into one stretch a lane first, or use "
-                       "stateful=False")
-        else:
-            verdict = (f"{told}: shuffled batches hand each lane another stretch's state. Do not shuffle "
-                       "a stateful pipeline, or use stateful=False")
-    elif offsets and offset != target_offset:
-        ok, shift = False, None if offset is None else target_offset - offset
-        verdict = f"{target_text}: targets and inputs do not line up"
-        if shift:
-            verdict += (f"; move each target {abs(shift)} position{'s' * (abs(shift) > 1)} "
-                        f"{'later' if shift > 0 else 'earlier'}")
-        if shift and shift > 0:
-            verdict += f" (timeseries_dataset_from_array: data=series[:-{shift}], targets=series[{shift}:])"
-    else:
-        verdict = "every lane counts up by one" + (", and goes on in the next batch" if stateful else "")
-        if offsets:
-            verdict += f"; {target_text}"
-    return BatchesCheck(len(maps), stateful, shapes, first_lanes, int(in_order.sum()), len(in_order),
-                        continuing, handovers, int(seen.sum()), int(seen.size), target_text, offset,
-                        target_offset, best_from(seen, times, positions), verdict, ok)
-
-
-# --------------------------------------------------------------------------- check_model
-@dataclass
-class ModelCheck:
-    """What check_model found. `depends[i, s, j, t]`: nudging input lane i at step s moved
-    the output of lane j at step t (lanes and steps as the batch-major reading sees them).
-    The counts are (input slot, output slot) pairs: across lanes, and inside a lane from an
-    earlier step (of `possible`), the same step, or a later one."""
-
-    shape: tuple
-    time_major: bool
-    depends: np.ndarray
-
-    @property
-    def across_lanes(self):
-        lanes = np.arange(self.depends.shape[0])
-        return int(self.depends.sum() - self.depends[lanes, :, lanes, :].sum())
-
-    def in_lane(self, when):
-        """Pairs inside a lane whose input step is "earlier", "same" or "later" than the output's."""
-        lanes, time = self.depends.shape[:2]
-        own = self.depends[np.arange(lanes), :, np.arange(lanes), :]  # (lanes, input step, output step)
-        step_in, step_out = np.indices((time, time))
-        return int(own[:, {"earlier": step_in < step_out, "same": step_in == step_out,
-                           "later": step_in > step_out}[when]].sum())
-
-    @property
-    def possible(self):
-        lanes, time = self.depends.shape[:2]
-        return lanes * time * (time - 1) // 2
-
-    @property
-    def ok(self):
-        return self.across_lanes == 0 and self.in_lane("earlier") > 0
-
-    @property
-    def verdict(self):
-        if self.across_lanes:
-            if self.time_major:
-                return ("outputs read other lanes: this model reads the batch first; give it (batch, time, "
-                        "features) and check it with time_major=False")
-            return ("outputs read other lanes: the model walks time along your batch axis (a time-major "
-                    "model, such as PyTorch's default batch_first=False, fed (batch, time, features)). "
-                    "Transpose its input, or use batch_first=True")
-        if not self.in_lane("earlier"):
-            return ("no output reads an earlier step: the model has no memory along time (a layer "
-                    "applied step by step, or an RNN whose time axis is not this one)")
-        later = self.in_lane("later")
-        return ("each output reads its own lane only, and earlier steps of it"
-                + (f"; {later} read later steps too (a bidirectional model does; a forecast must not)"
-                   if later else ""))
-
-    def __str__(self):
-        lanes, time = self.depends.shape[:2]
-        order = "(time, batch, features)" if self.time_major else "(batch, time, features)"
-        lane = min(1, lanes - 1)
-        grid = self.depends[:, :, lane, time - 1]  # (input lane, input step)
-        lines = [f"check_model: input {order} of shape {self.shape}, each of its {lanes * time} "
-                 "slots nudged in turn",
-                 f"inputs that move lane {lane}'s output at its last step (x), lanes down, time across:"]
-        lines += [f"  lane {i}  " + " ".join("x" if moved else "." for moved in row) for i, row in enumerate(grid)]
-        lines += ["(input slot, output slot) pairs where the input moves the output:",
-                  f"  across lanes                {self.across_lanes:6d}",
-                  f"  in a lane, an earlier step  {self.in_lane('earlier'):6d} of {self.possible}",
-                  f"  in a lane, the same step    {self.in_lane('same'):6d}",
-                  f"  in a lane, a later step     {self.in_lane('later'):6d}",
-                  verdict_line(self.ok, self.verdict)]
-        return "\n".join(lines)
-
-
-def outputs_of(model, inputs, shape, time_major):
-    """The model's outputs for `inputs`, as (lanes, time, k) floats in batch-major order."""
-    out = model(inputs.copy())
-    if isinstance(out, list | tuple | dict):
-        raise ValueError(f"the model's output: expected one array of per-step outputs, got a "
-                         f"{type(out).__name__} (return_state? pass a function that returns the outputs alone)")
-    try:
-        out = np.asarray(out, dtype=np.float64)
-    except Exception as error:
-        raise ValueError(f"the model's output: expected an array, got {type(out).__name__} ({error}); "
-                         "for PyTorch, return net(torch.from_numpy(x))[0].detach().cpu().numpy()") from None
-    if out.ndim < 2 or out.shape[:2] != shape[:2]:
-        raise ValueError(f"the model's output: expected per-step outputs of shape {shape[:2]} + (units,), "
-                         f"like its input, got shape {out.shape} (return_sequences=True?)")
-    if not np.isfinite(out).all():
-        raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
-    out = out.reshape(*shape[:2], -1)
-    return out.transpose(1, 0, 2) if time_major else out
-
-
-def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, seed=0):
-    """Find which input slots each output of `model` depends on, by nudging one input slot
-    (a lane at a time step, all its features) at a time. `model` is any callable from a
-    float32 NumPy array of `shape` to per-step outputs of shape (shape[0], shape[1], ...): a
-    Keras model, a tf.function, or a PyTorch module in a lambda. `shape` is (batch, time[,
-    features]), or (time, batch[, features]) if time_major. It is ok when no output reads
-    another lane and some output reads an earlier step of its own."""
-    if not (isinstance(shape, tuple | list) and len(shape) in (2, 3)
-            and all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 1 for n in shape)):
-        raise ValueError(f"shape: expected (batch, time[, features]) whole numbers, got {shape!r}")
-    shape = tuple(int(n) for n in shape)
-    lanes, time = (shape[1], shape[0]) if time_major else shape[:2]
-    if lanes < 2 or time < 2 or lanes * time > 4096:
-        raise ValueError(f"shape: expected 2 or more lanes and 2 or more time steps, 4096 slots at most, "
-                         f"got {lanes} lanes and {time} time steps")
-    inputs = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-    base = outputs_of(model, inputs, shape, time_major)
-    if not np.allclose(outputs_of(model, inputs, shape, time_major), base, rtol=1e-5, atol=1e-6):
-        raise ValueError("the model: expected the same outputs for the same input twice, got others (a "
-                         "stateful layer, or dropout in training mode? pass a stateless copy)")
-    depends = np.zeros((lanes, time, lanes, time), dtype=bool)
-    for lane in range(lanes):
-        for step in range(time):
-            nudged = inputs.copy()
-            nudged[(step, lane) if time_major else (lane, step)] += nudge
-            moved = np.abs(outputs_of(model, nudged, shape, time_major) - base) > 1e-6 * (1 + np.abs(base))
-            depends[lane, step] = moved.any(axis=2)
-    return ModelCheck(shape, time_major, depends)
+def _closing_lines(check):
+    """The two lines every report ends in: the best accuracy, and the verdict."""
+    return (f"best accuracy on a task that needs the previous element: {check.best['accuracy']:.4f}\n"
+            f"verdict: {'ok' if check.ok else 'NOT OK'}: {check.verdict}")

@@ -1,10 +1,13 @@
 """lanes.py: the lane map, the best a layout allows, and the three checks on user code."""
+import importlib.util
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 from conftest import ROOT
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 
 import data
 import lanes
@@ -19,15 +22,16 @@ def answer_layout(batch, time):  # reshape to (batch, time): lanes are the rows
     return np.arange(batch * time).reshape(batch, time)
 
 
-def brute_force(lane_map):
+def brute_force(lane_map, blind=False):
     """Seen-previous flags, best accuracy and best cross-entropy by enumerating every stream.
     Every slot is a target. Targets are pooled by what a model can know (its time step, the
     current bit, and the previous bit when it was read earlier in the same lane; not its
-    lane), and each pool's best guess is its commonest class."""
+    lane), and each pool's best guess is its commonest class. With blind, no previous bit is
+    ever known: chance, what the current bit alone allows."""
     n = int(lane_map.max()) + 1
     seen = np.zeros(lane_map.shape, dtype=bool)
     for (lane, t), p in np.ndenumerate(lane_map):
-        seen[lane, t] = p > 0 and p - 1 in lane_map[lane, :t]
+        seen[lane, t] = p > 0 and p - 1 in lane_map[lane, :t] and not blind
     pools = {}
     for number in range(2 ** n):
         stream = [(number >> i) & 1 for i in range(n)]
@@ -68,19 +72,6 @@ def test_the_seed_layouts():
     assert lanes.seen_previous(answer_layout(7, 50)).sum() == 343
     assert lanes.best_possible(answer_layout(7, 50)) == pytest.approx(
         {"accuracy": 0.9914, "cross_entropy": 0.0137}, abs=1e-4)
-
-
-def test_importing_lanes_needs_numpy_alone():
-    # the machine learning frameworks are made unimportable: lanes.py must not need them
-    code = ("import sys\n"
-            "for name in ('tensorflow', 'keras', 'torch', 'jax', 'quiet_tf'): sys.modules[name] = None\n"
-            "import lanes\n"
-            "print(lanes.check_layout(lambda stream: stream.reshape(2, 3), 6).ok)\n"
-            "print(sorted(name for name, module in sys.modules.items() if module and name.split('.')[0] in "
-            "('tensorflow', 'keras')))\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "True\n[]\n"
 
 
 # --- check_layout ----------------------------------------------------------------------
@@ -124,6 +115,34 @@ def test_check_layout_checks_the_way_back():
     assert not wrong_way_back.ok and wrong_way_back.undoes is False and "undo" in wrong_way_back.verdict
 
 
+def test_check_layout_reads_zeros_at_a_lanes_end_or_start_as_padding():
+    padded = lanes.check_layout(lambda stream: np.pad(stream, (0, 5)).reshape(10, 10), 95)  # 95, then 5 zeros
+    assert padded.ok and padded.padding.sum() == 5 and padded.padding[9, 5:].all()
+    assert padded.targets == 95 and padded.seen.sum() == 85 and "padded slots" in padded.verdict
+    assert "  lane 0 -> 0 ... 9\n" in str(padded) and "padding: 5 slots" in str(padded)
+    pre = lanes.check_layout(lambda stream: np.pad(stream, (3, 0)).reshape(3, 11), 30)  # zeros, then 0 ... 29
+    assert pre.ok and pre.padding[0, :3].all() and not pre.padding[0, 3]  # that 0 is position 0 itself
+    # padding hides no bug: a zero-padded time-major reshape is still named as one
+    time_major = lanes.check_layout(lambda stream: np.pad(stream, (0, 5)).reshape(10, 10).T, 95)
+    assert not time_major.ok and "side by side across lanes" in time_major.verdict
+    # a lone 0 at a lane's end is position 0, not padding, when no other 0 is: a rotated stream
+    rotated = lanes.check_layout(lambda stream: np.roll(stream, -1).reshape(10, 10), 100)
+    assert not rotated.ok and rotated.padding.sum() == 0 and "jumps" in rotated.verdict
+
+
+def test_check_layout_with_lanes_one_step_long_is_not_ok():
+    one_step = lanes.check_layout(lambda stream: stream.reshape(100, 1), 100)
+    assert one_step.in_order.all() and one_step.seen.sum() == 0  # in order, trivially, and hopeless
+    assert not one_step.ok and "one time step long" in one_step.verdict
+
+
+def test_chance_is_what_the_current_element_alone_allows():
+    for lane_map in (question_layout(3, 2), answer_layout(2, 4), np.array([[3, 4, 5], [0, 1, 2]])):
+        _, accuracy, entropy = brute_force(lane_map, blind=True)
+        chance = lanes.check_layout(lambda stream, m=lane_map: m, lane_map.size).chance
+        assert chance == pytest.approx({"accuracy": accuracy, "cross_entropy": entropy}, abs=1e-12), lane_map
+
+
 @pytest.mark.parametrize("layout, length, expected", [
     (lambda stream: stream[:96].reshape(8, 12), 100, "every stream position 0..99"),  # drops the tail
     (lambda stream: np.append(stream, 100).reshape(1, 101), 100, "every stream position"),  # makes one up
@@ -151,15 +170,21 @@ def windows_in_batches(series, window, lanes_a_batch):
     return [windows[i:i + lanes_a_batch] for i in range(0, len(windows), lanes_a_batch)]
 
 
+def partitioned(series, lanes_a_batch, window):
+    """One stretch a lane, fed `window` steps at a time: what a stateful model needs."""
+    stretches = series[: len(series) // lanes_a_batch * lanes_a_batch].reshape(lanes_a_batch, -1)
+    return [stretches[:, i:i + window] for i in range(0, stretches.shape[1], window)]
+
+
 def test_check_batches_with_carried_state_needs_each_lane_to_go_on():
     batches = windows_in_batches(np.arange(1000), 10, 4)
     carried = lanes.check_batches(batches, stateful=True)
     assert not carried.ok and (carried.continuing, carried.handovers) == (0, 96)
     assert "lane 0 goes from 0 ... 9 in batch 1 to 40 ... 49 in batch 2" in carried.verdict
+    assert "consecutive windows went to neighbouring lanes (each lane starts 10 after" in carried.verdict
     assert "  lane 0 -> 0 ... 9 | 40 ... 49 | 80 ... 89\n" in str(carried)
     assert lanes.check_batches(batches, stateful=False).ok  # each batch on its own is fine
-    partitioned = [np.arange(1000).reshape(4, 250)[:, i:i + 10] for i in range(0, 250, 10)]
-    carried = lanes.check_batches(partitioned, stateful=True)
+    carried = lanes.check_batches(partitioned(np.arange(1000), 4, 10), stateful=True)
     assert carried.ok and (carried.continuing, carried.handovers) == (96, 96)
     assert carried.seen == 1000 - 4  # only each stretch's very first position has no predecessor in sight
 
@@ -169,6 +194,27 @@ def test_check_batches_stateful_needs_batches_of_one_size():
     check = lanes.check_batches(batches, stateful=True)
     assert not check.ok and "drop_remainder=True" in check.verdict
     assert lanes.check_batches(batches, stateful=False).ok
+
+
+@pytest.mark.parametrize("batches, cause", [
+    # sliding windows (a shift of 1), one a batch: each re-feeds nine steps its state has seen
+    ([window[None] for window in np.lib.stride_tricks.sliding_window_view(np.arange(100), 10)], "the windows overlap"),
+    # the same, 8 a batch: consecutive windows side by side, overlapping each other
+    ([np.lib.stride_tricks.sliding_window_view(np.arange(100), 10)[i:i + 8] for i in range(0, 88, 8)],
+     "the windows overlap, so each lane re-feeds steps its state has already seen, and consecutive windows went to "
+     "neighbouring lanes (each lane starts 1 after the one before)"),
+    # windows of 10 every 15: every lane skips 5 positions
+    ([np.arange(i, i + 10)[None] for i in range(0, 900, 15)], "every lane skips 5 positions"),
+    # shuffled windows: lanes jump by amounts that differ
+    ([windows_in_batches(np.arange(1000), 10, 4)[i] for i in np.random.default_rng(0).permutation(25)],
+     "shuffled order"),
+    # an epoch's end: every lane starts its stretch again
+    (partitioned(np.arange(1000), 4, 10) * 3, "at batch 26 every lane starts again where batch 1 began"),
+], ids=["overlap", "overlap side by side", "skips", "shuffled", "wrap-around"])
+def test_check_batches_names_what_breaks_the_carried_state(batches, cause):
+    check = lanes.check_batches(batches, stateful=True)
+    assert not check.ok and cause in check.verdict, check.verdict
+    assert lanes.check_batches(batches, stateful=False).ok  # without carried state, each batch is fine
 
 
 def test_check_batches_says_where_the_targets_sit():
@@ -186,6 +232,60 @@ def test_check_batches_says_where_the_targets_sit():
     assert not scattered.ok and scattered.offset_found is None and "no fixed place" in scattered.verdict
 
 
+def test_check_batches_takes_elements_as_pipelines_yield_them():
+    x = np.arange(40).reshape(4, 10)
+    y = x + 1  # each step's next element
+    expected = lanes.check_batches([(x, y)], stateful=False)
+    assert expected.ok and expected.offset_found == 1
+    as_they_come = {
+        "a DataLoader's [x, y] list": [[x, y]],
+        "(x, y, sample_weight)": [(x, y, np.ones(4))],
+        "({'tokens': x}, y), key='tokens'": [({"tokens": x, "mask": x > 0}, y)],
+        "a dict of one input": [({"x": x}, y)],
+        "a tuple of tensors with a shape": [(x[:, :, None], y[:, :, None])],
+    }
+    for form, batches in as_they_come.items():
+        check = lanes.check_batches(batches, stateful=False, key="tokens" if "key=" in form else None)
+        assert check.ok and check.offset_found == 1, form
+    # a list of plain lists is one batch of lanes, not (inputs, targets)
+    assert lanes.check_batches([[[0, 1, 2], [3, 4, 5]]], stateful=False).shapes == [(2, 3)]
+
+
+def test_one_array_is_read_as_one_batch_and_says_so():
+    question = np.arange(100).reshape(2, 50, 1).transpose(1, 0, 2)  # (50 lanes, 2 steps, 1): the bug inside
+    check = lanes.check_batches(question, stateful=False)
+    assert check.batches == 1 and check.shapes == [(50, 2)]  # not 50 batches of one step each
+    assert not check.ok and "side by side across lanes" in check.verdict
+    assert "read as one batch; to check it as a stack of (batch, time) batches, pass list(array)" in str(check)
+    assert lanes.check_batches(np.arange(100).reshape(2, 50), stateful=False).ok  # 2-D: one batch, unambiguous
+    stack = lanes.check_batches(np.stack(partitioned(np.arange(1000), 4, 10))[..., None], stateful=True)
+    assert stack.ok and stack.batches == 25 and "a stack of 25 batches" in stack.read_as  # 4-D: batches
+
+
+def test_check_batches_reads_padding_as_padding():
+    # what Dataset.range(100).window(7, shift=7).flat_map(batch).padded_batch(4) yields: 0s after a short window
+    windows = [np.pad(np.arange(i, min(i + 7, 100)), (0, 7 - len(range(i, min(i + 7, 100))))) for i in range(0, 100, 7)]
+    batches = [np.stack(windows[i:i + 4]) for i in range(0, len(windows), 4)]
+    check = lanes.check_batches(batches, stateful=False)
+    assert check.ok and check.padded == 5 and check.targets == 100 and "padded slots" in check.verdict
+    pre_padded = np.array([[0, 0, 0, 0, 1, 2], [0, 3, 4, 5, 6, 7], [0, 0, 0, 0, 8, 9]])  # pad_sequences(padding="pre")
+    check = lanes.check_batches([pre_padded], stateful=False)
+    assert check.ok and check.padded == 8 and check.targets == 10
+
+
+def test_one_step_batches_without_carried_state_are_not_ok():
+    one_step = [np.arange(i, i + 4)[:, None] for i in range(0, 100, 4)]  # (4 lanes, 1 step) each
+    check = lanes.check_batches(one_step, stateful=False)
+    assert check.lanes_in_order == check.lanes_total and check.seen == 0  # in order, trivially, and hopeless
+    assert not check.ok and "one time step long" in check.verdict
+    # one step a batch is fine where lane i goes on in the next batch and the state is carried
+    assert lanes.check_batches(partitioned(np.arange(100), 4, 1), stateful=True).ok
+    # mostly one step long: a single lane of two steps does not make it ok
+    mostly = one_step + [np.array([[100, 101]])]
+    check = lanes.check_batches(mostly, stateful=False)
+    assert check.seen == 1 and not check.ok and "only 1 of 102 targets" in check.verdict
+
+
 def test_check_batches_reads_float32_positions_exactly_below_2_to_the_24():
     top = 2 ** 24
     below = np.arange(top - 8, top, dtype=np.float32).reshape(2, 4)
@@ -198,7 +298,8 @@ def test_check_batches_reads_float32_positions_exactly_below_2_to_the_24():
     ([], "at least one batch"),
     (5, "an iterable of batches"),
     ([np.arange(10)], "batch 1: expected a 2-D or 3-D array"),  # one batch passed as the whole list
-    ([{"x": np.zeros((2, 3))}], "got a dict"),
+    (np.arange(10), "one lane, pass array.reshape(1, -1)"),
+    ([{"x": np.zeros((2, 3)), "y": np.zeros(2)}], "name the input to check with key="),
     ([(np.zeros((2, 3)), np.zeros((3, 3)))], "targets: expected one a window"),
     ([np.zeros((2, 3)), (np.zeros((2, 3)), np.zeros(2))], "targets with every batch or with none"),
 ])
@@ -208,19 +309,26 @@ def test_check_batches_refuses_bad_input_with_what_it_expected(batches, expected
     assert expected in str(refusal.value)
 
 
-def test_check_batches_refuses_a_stateful_that_is_not_a_bool():
-    with pytest.raises(ValueError, match="expected True or False"):
-        lanes.check_batches([np.zeros((2, 3))], stateful="yes")
+@pytest.mark.parametrize("flags, expected", [
+    ({"stateful": "yes"}, "stateful: expected True or False"),
+    ({"stateful": False, "limit": 0}, "limit: expected a whole number"),
+])
+def test_check_batches_refuses_bad_flags(flags, expected):
+    with pytest.raises(ValueError, match=expected):
+        lanes.check_batches([np.zeros((2, 3))], **flags)
 
 
-def test_check_batches_stops_at_its_limit():
+def test_check_batches_stops_at_its_limit_and_says_there_was_more():
     def forever():
         start = 0
         while True:
             yield np.arange(start, start + 6).reshape(2, 3)
             start += 6
 
-    assert lanes.check_batches(forever(), stateful=False, limit=50).batches == 50
+    check = lanes.check_batches(forever(), stateful=False, limit=50)
+    assert check.batches == 50 and check.more and "(the first 50: limit=50, and the pipeline has more)" in str(check)
+    assert check.ok and "the pipeline has more (.repeat()?)" in check.verdict
+    assert not lanes.check_batches(iter(windows_in_batches(np.arange(60), 3, 2)), stateful=False, limit=10).more
 
 
 # --- check_model -----------------------------------------------------------------------
@@ -232,6 +340,18 @@ def running_sum(x):  # an RNN in spirit: each output reads its lane up to its ow
 
 def summed_along_the_batch(x):  # a time-major RNN fed batch-major input: walks along the batch
     return np.cumsum(x, axis=0).sum(axis=2, keepdims=True)
+
+
+def masked(mask, seed=0):
+    """A linear NumPy model whose output (j, t) reads input (i, s) where mask[i, s, j, t], with a
+    weight from 0.5 to 1.5; ids (a 2-D input) are read as one feature."""
+    weights = np.random.default_rng(seed).uniform(0.5, 1.5, mask.shape) * mask
+
+    def model(x):
+        x = np.asarray(x, dtype=np.float64)
+        return np.einsum("isjt,is->jt", weights, x if x.ndim == 2 else x.sum(axis=2))[..., None]
+
+    return model
 
 
 def test_check_model_counts_what_each_output_reads():
@@ -247,22 +367,91 @@ def test_check_model_counts_what_each_output_reads():
     assert lanes.check_model(summed_along_the_batch, (4, 3, 2), time_major=True).ok
 
 
+@given(lanes_=st.integers(2, 3), time=st.integers(2, 4), ids=st.booleans(), data_=st.data())
+@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+def test_check_model_finds_exactly_what_each_output_reads(lanes_, time, ids, data_):
+    # any pattern of dependences at all: the check recovers it slot for slot
+    mask = np.array(data_.draw(st.lists(st.booleans(), min_size=(lanes_ * time) ** 2,
+                                        max_size=(lanes_ * time) ** 2))).reshape(lanes_, time, lanes_, time)
+    check = lanes.check_model(masked(mask), (lanes_, time) if ids else (lanes_, time, 2))
+    assert (check.depends == mask).all()
+
+
+@pytest.mark.parametrize("mask_of, exact", [
+    (lambda lanes_, time: np.einsum("ij,st->isjt", np.eye(lanes_), np.triu(np.ones((time, time)))), True),  # RNN
+    (lambda lanes_, time: np.einsum("ij,st->isjt", np.triu(np.ones((lanes_, lanes_))), np.eye(time)), False),
+    (lambda lanes_, time: np.ones((lanes_, time, lanes_, time)), False),  # batch statistics
+], ids=["rnn", "time-major", "batch statistics"])
+def test_check_model_at_a_big_shape_takes_lanes_plus_steps_calls(mask_of, exact):
+    # 20 lanes of 16 steps: 320 slots, more than are nudged one by one
+    mask = mask_of(20, 16).astype(bool)
+    check = lanes.check_model(masked(mask), (20, 16, 3))
+    if exact:  # lanes apart: each lane whole, then each step in every lane at once, 2 + 20 + 16 calls
+        assert check.calls == 2 + 20 + 16 and check.probed.all() and (check.depends == mask).all() and check.ok
+    else:  # lanes mix: 12 slots nudged alone, exactly right where they were
+        assert check.calls == 2 + 20 + 12 and check.probed.sum() == 12 and not check.ok
+        assert (check.depends[check.probed] == mask[check.probed]).all()
+        assert "lanes 0, 1, 19 at steps 0, 1, 8, 15 nudged slot by slot (12 of 320 slots)" in str(check)
+
+
+def test_a_shape_of_two_means_ids():
+    table = np.random.default_rng(0).standard_normal((65, 4))
+    seen = []
+
+    def char_rnn(ids):  # ids -> an embedding table -> a running sum; .astype(int64) as .long() casts
+        seen.append(ids)
+        return np.cumsum(table[ids.astype(np.int64)], axis=1)
+
+    check = lanes.check_model(char_rnn, (3, 4))
+    assert check.ok and "int64 ids 0 and 1" in str(check)
+    assert all(batch.dtype == np.int64 and set(np.unique(batch)) <= {0, 1} for batch in seen)  # valid for any Embedding
+    time_major = lanes.check_model(lambda ids: np.cumsum(table[ids.astype(np.int64)], axis=0), (3, 4))
+    assert not time_major.ok and "time along your batch axis" in time_major.verdict
+
+
+def test_check_model_names_batch_statistics_and_nothing_moved():
+    def batch_norm(x):  # normalised over the whole batch: every slot moves every output
+        h = np.cumsum(x, axis=1)
+        return (h - h.mean()) / h.std()
+
+    mixed = lanes.check_model(batch_norm, (3, 4, 1))
+    assert not mixed.ok and "statistics over the whole batch" in mixed.verdict and "training=False" in mixed.verdict
+    per_step = lanes.check_model(lambda x: np.cumsum(x - x.mean(axis=0), axis=1), (3, 4, 1))  # over the batch, per step
+    assert not per_step.ok and "statistics over the batch at each step" in per_step.verdict
+    constant = lanes.check_model(lambda x: np.zeros(x.shape[:2] + (2,)), (3, 4, 1))
+    assert not constant.ok and "no nudge moved any output, so this check learned nothing" in constant.verdict
+    # one-hot inputs turned into ids: one feature moves nothing; the vocabulary's width does (a nudge rolls it)
+    table = np.random.default_rng(0).standard_normal((5, 3))
+    one_hot = lanes.check_model(lambda x: np.cumsum(table[np.argmax(x, axis=-1)], axis=1), (3, 4, 1))
+    assert not one_hot.ok and "learned nothing" in one_hot.verdict
+    assert lanes.check_model(lambda x: np.cumsum(table[np.argmax(x, axis=-1)], axis=1), (3, 4, 5)).ok
+
+
 def test_check_model_flags_a_model_without_memory_and_notes_one_that_reads_ahead():
     no_memory = lanes.check_model(lambda x: np.tanh(x), (3, 4, 1))
     assert not no_memory.ok and "no output reads an earlier step" in no_memory.verdict
+    skips_one = lanes.check_model(lambda x: np.concatenate([np.zeros_like(x[:, :2]), x[:, :-2]], axis=1), (3, 4, 1))
+    assert not skips_one.ok and "do not read their own lane's previous step" in skips_one.verdict
     both_ways = lanes.check_model(lambda x: np.cumsum(x, axis=1) + np.cumsum(x[:, ::-1], axis=1)[:, ::-1], (2, 3))
     assert both_ways.ok and both_ways.in_lane("later") == 6 and "later steps too" in both_ways.verdict
 
 
+def test_check_model_reads_the_first_of_outputs_and_state():
+    check = lanes.check_model(lambda x: (running_sum(x), np.zeros(3)), (3, 4, 1))  # nn.LSTM: (output, (h, c))
+    assert check.ok
+
+
 @pytest.mark.parametrize("model, shape, expected", [
-    (running_sum, (3,), "(batch, time[, features])"),
-    (running_sum, (3, 4, 0), "(batch, time[, features])"),
+    (running_sum, (3,), "(batch, time, features)"),
+    (running_sum, (3, 4, 0), "(batch, time, features)"),
     (running_sum, (1, 4, 1), "2 or more lanes"),
-    (running_sum, (100, 100, 1), "4096 slots at most"),
+    (running_sum, (300, 300, 1), "65,536 slots at most"),
     (lambda x: x[:, :2], (3, 4, 1), "shape (3, 4) + (units,)"),
-    (lambda x: (x, x), (3, 4, 1), "got a tuple"),
+    (lambda x: {"out": x}, (3, 4, 1), "got a dict"),
     (lambda x: x * np.nan, (3, 4, 1), "NaN"),
     (lambda x: x + np.random.default_rng().standard_normal(x.shape), (3, 4, 1), "same outputs"),  # stateful
+    (lambda x: np.zeros(3)[x], (3, 4, 1), "raised IndexError"),  # float ids: the model's own error, in one line
+    ("not a model", (3, 4, 1), "a callable"),
 ])
 def test_check_model_refuses_bad_input_with_what_it_expected(model, shape, expected):
     with pytest.raises(ValueError, match="expected") as refusal:
@@ -270,14 +459,158 @@ def test_check_model_refuses_bad_input_with_what_it_expected(model, shape, expec
     assert expected in str(refusal.value)
 
 
+# --- the rule over every check: nothing at chance is ever ok --------------------------------
+def at_chance(check):
+    """What the check's own figures say: the best accuracy is no better than the current element's alone."""
+    return check.best["accuracy"] - check.chance["accuracy"] < lanes.AT_CHANCE
+
+
+def layouts():
+    """Layouts of every kind: reshapes either way, lanes one step long, shuffles, overlapping windows."""
+    def build(kind, lanes_, time, seed):
+        n = lanes_ * time
+        if kind == "reshape":
+            return n, lambda stream: stream.reshape(lanes_, time)
+        if kind == "time-major":
+            return n, lambda stream: stream.reshape(time, lanes_).T
+        if kind == "shuffled":
+            return n, lambda stream: np.random.default_rng(seed).permutation(stream).reshape(lanes_, time)
+        return n + time - 1, lambda stream: np.lib.stride_tricks.sliding_window_view(stream, time)  # windows
+
+    return st.builds(build, st.sampled_from(["reshape", "time-major", "shuffled", "windows"]),
+                     st.integers(1, 6), st.integers(1, 5), st.integers(0, 9)).filter(lambda built: built[0] >= 2)
+
+
+def masks():
+    """Sparse dependences of any pattern, (lanes, time, lanes, time): most models so made have
+    outputs that do not read their previous step."""
+    @st.composite
+    def draw(draw_):
+        lanes_, time = draw_(st.integers(2, 3)), draw_(st.integers(2, 4))
+        flags = draw_(st.lists(st.sampled_from([False, False, False, True]), min_size=(lanes_ * time) ** 2,
+                               max_size=(lanes_ * time) ** 2))
+        return np.array(flags).reshape(lanes_, time, lanes_, time)
+
+    return draw()
+
+
+def batch_sequences():
+    """Batches of every kind: stretches that go on or not, one step long or more, shuffled, of
+    changing sizes, zero-padded, with state carried or not."""
+    def build(sizes, kind, stateful, seed):
+        rng, batches, start = np.random.default_rng(seed), [], 0
+        lanes_ = sizes[0][0]
+        for number, (lanes_here, time) in enumerate(sizes):
+            lanes_here = lanes_ if kind == "stretches" else lanes_here
+            if kind == "stretches":  # lane i goes on through stretch i
+                batch = np.arange(lanes_here)[:, None] * 1000 + number * time + np.arange(time)
+            elif kind == "random":
+                batch = rng.integers(0, 50, (lanes_here, time))
+            else:  # consecutive windows side by side
+                batch = start + np.arange(lanes_here * time).reshape(lanes_here, time)
+                start += lanes_here * time
+            if kind == "padded" and time > 1:
+                batch[-1, -1] = 0
+            batches.append(batch)
+        return batches, stateful
+
+    sizes = st.lists(st.tuples(st.integers(1, 4), st.sampled_from([1, 1, 1, 2, 3])), min_size=1, max_size=12)
+    return st.builds(build, sizes, st.sampled_from(["stretches", "windows", "random", "padded"]), st.booleans(),
+                     st.integers(0, 9))
+
+
+def layout_is_not_ok_at_chance(built):
+    length, layout = built
+    check = lanes.check_layout(layout, length)
+    assert not (check.ok and at_chance(check)), str(check)
+    assert not (check.ok and check.seen.sum() == 0), str(check)
+
+
+def batches_are_not_ok_at_chance(built):
+    batches, stateful = built
+    check = lanes.check_batches(batches, stateful=stateful)
+    assert not (check.ok and at_chance(check)), str(check)
+    assert not (check.ok and check.seen == 0), str(check)
+
+
+def model_is_not_ok_at_chance(mask):
+    check = lanes.check_model(masked(mask), mask.shape[:2] + (1,))
+    assert not (check.ok and at_chance(check)), str(check)
+
+
+PROPERTIES = {  # name: (what is generated, the property, how many examples)
+    "layouts": (layouts, layout_is_not_ok_at_chance, 150),
+    "batches": (batch_sequences, batches_are_not_ok_at_chance, 200),
+    "models": (masks, model_is_not_ok_at_chance, 100),
+}
+
+
+def property_test(name, **settings_):
+    inputs, holds, examples = PROPERTIES[name]
+    return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                    **settings_)(given(inputs())(holds))
+
+
+test_no_layout_at_chance_is_ok = property_test("layouts")
+test_no_batches_at_chance_are_ok = property_test("batches")
+test_no_model_at_chance_is_ok = property_test("models")
+
+
+@pytest.mark.parametrize("name", PROPERTIES)
+def test_the_property_fails_when_the_rule_is_taken_out(name, monkeypatch):
+    # the mutation: _verdict no longer knows what is at chance, so only the rows decide; the
+    # property must then find an input it calls ok (no shrinking: any one will do)
+    monkeypatch.setattr(lanes, "_at_chance", lambda check: False)
+    with pytest.raises(AssertionError):
+        property_test(name, phases=[Phase.generate])()
+
+
+def test_importing_lanes_needs_numpy_alone():
+    # the machine learning frameworks are made unimportable: lanes.py must not need them
+    code = ("import sys\n"
+            "for name in ('tensorflow', 'keras', 'torch', 'jax', 'quiet_tf'): sys.modules[name] = None\n"
+            "import lanes\n"
+            "print(lanes.check_layout(lambda stream: stream.reshape(2, 3), 6).ok)\n"
+            "print(lanes.check_model(lambda x: x.cumsum(axis=1), (3, 4, 1)).ok)\n"
+            "print(sorted(name for name, module in sys.modules.items() if module and name.split('.')[0] in "
+            "('tensorflow', 'keras', 'torch')))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "True\nTrue\n[]\n"
+
+
+def test_lanes_opens_with_its_api():
+    # a file someone copies opens with what they call: the checks and their results, then the rest
+    source = (ROOT / "lanes.py").read_text()
+    order = [source.index(f"\n{word}") for word in ("__all__ =", "def check_layout", "class LayoutCheck",
+                                                     "def check_batches", "class BatchesCheck", "def check_model",
+                                                     "class ModelCheck", "def lane_map", "def seen_previous",
+                                                     "def best_possible", "class _Row")]
+    assert order == sorted(order) and "\ndef _" not in source[:order[-1]]  # private helpers come last
+    assert all(not name.startswith("_") for name in lanes.__all__)
+    assert {type(check.ok) for check in (lanes.check_layout(lambda s: s.reshape(2, 3), 6),
+                                         lanes.check_batches([np.zeros((2, 3))], stateful=False),
+                                         lanes.check_model(running_sum))} == {bool}  # a field, in every result
+
+
 # --- the real forms, in tf.data and Keras (lanes_examples.py) -----------------------------
 CAUSES = {  # each broken form's verdict names its cause
     "seed": "side by side across lanes",
     "transpose": "side by side across lanes",
+    "padding": "side by side across lanes",
+    "one_array": "side by side across lanes",
     "windows": "consecutive windows went to neighbouring lanes",
-    "shuffled": "shuffled batches",
+    "shuffled": "shuffled order",
+    "overlap": "the windows overlap",
+    "repeat": "every lane starts again where batch 1 began",
+    "one_step": "every batch is one time step long",
     "targets": "its own first element, not the element after its last",
+    "loader": "consecutive windows went to neighbouring lanes",
     "model": "outputs read other lanes",
+    "batchnorm": "statistics over the whole batch",
+    "tokens": "time along your batch axis",
+    "one_hot": "learned nothing about the model",
+    "real_shape": "time along your batch axis",
 }
 
 
@@ -290,3 +623,18 @@ def test_every_broken_form_is_not_ok_and_every_fixed_form_is(runs):
         assert not broken["ok"] and cause in broken["verdict"], (form, broken)
         assert fixed["ok"], (form, fixed)
         assert f"verdict: NOT OK: {broken['verdict']}\n" in result.stdout  # what it printed is what it found
+    # a Keras model as it is, at (16, 64, 8): each lane whole, then each step, as a TensorFlow graph
+    assert result.report["real_shape, fixed"]["calls"] == 2 + 16 + 64
+    assert result.report["real_shape, fixed"]["traced"]
+
+
+def test_the_pytorch_forms():
+    # PyTorch is no dependency: where it is installed, its own DataLoader, BatchNorm1d, Embedding
+    # and nn.LSTM go through the checks as they are (tests/torch_forms.py; docs/compatibility.md)
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed (no dependency); python tests/torch_forms.py where it is")
+    import torch_forms
+
+    for form in torch_forms.FORMS:
+        broken, fixed, cause = form()
+        assert not broken.ok and cause in broken.verdict and fixed.ok, form.__name__

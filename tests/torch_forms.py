@@ -1,0 +1,105 @@
+"""lanes.py on PyTorch's own objects: the forms of lanes_examples.py that PyTorch users have.
+
+    python tests/torch_forms.py        # in an environment with torch and numpy (no TensorFlow needed)
+
+PyTorch is no dependency of this project, so the test suite runs these only where torch
+imports (tests/test_lanes.py), and lanes_examples.py stands in for them without it. Each
+form gives a check that must not be ok and one that must, with a phrase its verdict must
+hold; the script prints every verdict and exits 1 if any is wrong. docs/compatibility.md
+says where it was run.
+"""
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import lanes  # noqa: E402  (from the project folder)
+
+SERIES = np.arange(1000)
+
+
+def data_loader():
+    """DataLoader(TensorDataset(x, y)) yields [x, y] lists. Windows batched side by side, for a
+    model that feeds its hidden state back in, against one stretch a lane (batchify)."""
+    windows = torch.from_numpy(SERIES[:-1].reshape(-1, 37))  # 27 windows of 37
+    nexts = torch.from_numpy(SERIES[1:].reshape(-1, 37))  # each step's next element
+    stretches = torch.from_numpy(SERIES[:996].reshape(4, 249))  # one stretch a lane
+
+    def chunks():  # what a loop over stretches[:, i:i + 37] with targets one later yields
+        for i in range(0, 248 - 37, 37):
+            yield [stretches[:, i:i + 37], stretches[:, i + 1:i + 38]]
+
+    return (lanes.check_batches(DataLoader(TensorDataset(windows, nexts), batch_size=3), stateful=True),
+            lanes.check_batches(chunks(), stateful=True), "neighbouring lanes")
+
+
+class Recurrent(nn.Module):
+    """ids -> Embedding -> LSTM, or features -> LSTM, then BatchNorm1d over the units."""
+
+    def __init__(self, batch_first, ids=False, norm=False):
+        super().__init__()
+        self.embed = nn.Embedding(65, 8) if ids else None
+        self.lstm = nn.LSTM(8 if ids else 1, 16, batch_first=batch_first)
+        self.norm = nn.BatchNorm1d(16) if norm else None
+
+    def forward(self, x):
+        if self.embed is not None:
+            x = self.embed(x.long())  # the char-RNN's cast: ids must be whole and 0 or more
+        out, _ = self.lstm(x)
+        if self.norm is not None:  # BatchNorm1d takes (batch, channels, time)
+            out = self.norm(out.transpose(1, 2)).transpose(1, 2)
+        return out
+
+
+def batch_norm():
+    """BatchNorm1d in .train() mixes the lanes through the batch's statistics; .eval() does not."""
+    torch.manual_seed(0)
+    net = Recurrent(batch_first=True, norm=True)
+    training = lanes.check_model(net.train(), (3, 4, 1))
+    return training, lanes.check_model(net.eval(), (3, 4, 1)), "statistics over the whole batch"
+
+
+def char_rnn():
+    """An Embedding char-RNN that casts with .long(), fed (batch, time) ids: batch_first=False
+    (the default) walks time along the batch; batch_first=True is right."""
+    torch.manual_seed(0)
+    return (lanes.check_model(Recurrent(batch_first=False, ids=True), (3, 4)),
+            lanes.check_model(Recurrent(batch_first=True, ids=True), (3, 4)), "batch_first=True")
+
+
+def lstm_as_it_is():
+    """nn.LSTM passed as it is: it returns (output, (h, c)), and its output is read."""
+    torch.manual_seed(0)
+    return (lanes.check_model(nn.LSTM(1, 8, batch_first=False), (3, 4, 1)),
+            lanes.check_model(nn.LSTM(1, 8, batch_first=True), (3, 4, 1)), "time along your batch axis")
+
+
+FORMS = (data_loader, batch_norm, char_rnn, lstm_as_it_is)
+
+
+def main():
+    wrong = 0
+    for form in FORMS:
+        broken, fixed, cause = form()
+        right = not broken.ok and cause in broken.verdict and fixed.ok
+        wrong += not right
+        print(f"== {form.__name__}: {'as expected' if right else 'WRONG'}\n-- broken\n{broken}\n-- fixed\n{fixed}\n")
+    torch.manual_seed(0)
+    lstm = nn.LSTM(8, 32, batch_first=True)  # passed as it is, at a real shape
+    started = time.perf_counter()
+    check = lanes.check_model(lstm, (16, 64, 8))
+    print(f"== nn.LSTM(8, 32, batch_first=True) at (16, 64, 8): {time.perf_counter() - started:.2f} s, "
+          f"{check.calls} calls, ok={check.ok}")
+    wrong += not check.ok
+    print(f"torch {torch.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}: "
+          f"{'all as expected' if not wrong else f'{wrong} WRONG'}")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
