@@ -5,7 +5,9 @@
 
 Each form is a function that returns lanes.py's check of the broken code and of the fixed
 code, so that you can read it next to your own. The layout forms need NumPy alone; the
-pipeline forms use tf.data and Keras, the model form a Keras LSTM.
+pipeline forms use tf.data and Keras, the model forms Keras layers. PyTorch is no
+dependency: its DataLoader yields [inputs, targets] lists, and `loader` stands in for it
+with a generator that does the same. docs/lanes.md shows what every form prints.
 """
 import inspect
 
@@ -16,6 +18,12 @@ import lanes
 from quiet_tf import keras, tf
 
 SERIES = np.arange(1000)  # stand-ins for your data: each element is its own position
+
+
+def windows_of(series, size, shift):
+    """tf.data windows of `size` elements every `shift`, each as one tensor."""
+    return (tf.data.Dataset.from_tensor_slices(series).window(size, shift=shift, drop_remainder=True)
+            .flat_map(lambda window: window.batch(size)))
 
 
 # --- the layout: one batch, from a flat stream ------------------------------------------
@@ -42,15 +50,31 @@ def transpose():
             lanes.check_layout(transposed, 350, time_major=True))
 
 
+def padding():
+    """A stream of 95 zero-padded to fill (10, 10). Padding is read as padding: it neither
+    hides the time-major reshape nor looks like a bug once the reshape is right."""
+    def padded(stream):
+        return np.pad(stream, (0, 100 - len(stream)))  # 95 positions, then five zeros
+
+    return (lanes.check_layout(lambda stream: padded(stream).reshape(10, 10).T, 95),
+            lanes.check_layout(lambda stream: padded(stream).reshape(10, 10), 95))
+
+
+def one_array():
+    """One array passed to check_batches, not a list of batches, is read as one batch: here
+    the question's time-major layout transposed to (batch, time, 1), and the answer's."""
+    question = np.arange(100).reshape(2, 50, 1).transpose(1, 0, 2)  # (50 lanes, 2 steps, 1)
+    answer = np.arange(350).reshape(7, 50, 1)
+    return lanes.check_batches(question, stateful=False), lanes.check_batches(answer, stateful=False)
+
+
 # --- the pipeline: many batches, from tf.data and Keras ---------------------------------
 def windows():
     """A stateful LSTM (the state carried from batch to batch) fed windows of 10, batched 4 at
     a time: lane 0 holds 0..9 and then 40..49, so the state it carries belongs to another
     stretch. The fix cuts the series into 4 stretches first, one a lane ("sequential
     partitioning"), and feeds each lane its stretch 10 steps at a time."""
-    windowed = (tf.data.Dataset.from_tensor_slices(SERIES)
-                .window(10, shift=10, drop_remainder=True).flat_map(lambda window: window.batch(10))
-                .batch(4))  # (4 lanes, 10 steps): windows 0-3, then 4-7, ...
+    windowed = windows_of(SERIES, 10, 10).batch(4)  # (4 lanes, 10 steps): windows 0-3, then 4-7, ...
     partitioned = (tf.data.Dataset.from_tensor_slices(SERIES.reshape(4, 250).T)  # 250 steps of 4 lanes
                    .batch(10).map(tf.transpose))  # (4 lanes, 10 steps): lane i goes on through stretch i
     return lanes.check_batches(windowed, stateful=True), lanes.check_batches(partitioned, stateful=True)
@@ -59,11 +83,37 @@ def windows():
 def shuffled():
     """The same windows, shuffled before batching. Shuffling is right for a model that
     starts every batch from zeros, and wrong for one that carries its state."""
-    shuffled_windows = (tf.data.Dataset.from_tensor_slices(SERIES)
-                        .window(10, shift=10, drop_remainder=True).flat_map(lambda window: window.batch(10))
-                        .shuffle(100, seed=0).batch(4))
+    shuffled_windows = windows_of(SERIES, 10, 10).shuffle(100, seed=0).batch(4)
     return (lanes.check_batches(shuffled_windows, stateful=True),
             lanes.check_batches(shuffled_windows, stateful=False))
+
+
+def overlap():
+    """Sliding windows (numpy's sliding_window_view, a shift of 1), fed one a batch to a model
+    that carries its state: each window re-feeds nine steps the state has already seen.
+    Windows that do not overlap (a shift of 10) go on where the last one stopped."""
+    sliding = np.lib.stride_tricks.sliding_window_view(SERIES, 10)  # (991, 10): window i is i ... i + 9
+    return (lanes.check_batches([window[None] for window in sliding[:100]], stateful=True),
+            lanes.check_batches([window[None] for window in sliding[::10][:100]], stateful=True))
+
+
+def repeat():
+    """The partitioned pipeline of `windows`, repeated for training (.repeat()): at each
+    epoch's end every lane starts its stretch again, and a stateful model hands it the
+    state of the stretch's end. check_batches reads at most `limit` batches and says when
+    there were more. Checked one epoch at a time, with the state reset between epochs, it
+    is right."""
+    partitioned = tf.data.Dataset.from_tensor_slices(SERIES.reshape(4, 250).T).batch(10).map(tf.transpose)
+    return (lanes.check_batches(partitioned.repeat(), stateful=True, limit=100),
+            lanes.check_batches(partitioned.take(25), stateful=True))
+
+
+def one_step():
+    """Batches one time step long, for a model that starts every batch from zeros: the RNN
+    never sees two elements in a row, whatever the lanes hold. Windows of ten steps let it."""
+    one_step_batches = tf.data.Dataset.from_tensor_slices(SERIES[:, None]).batch(4)  # (4 lanes, 1 step)
+    return (lanes.check_batches(one_step_batches, stateful=False),
+            lanes.check_batches(windows_of(SERIES, 10, 10).batch(4), stateful=False))
 
 
 def targets():
@@ -75,6 +125,28 @@ def targets():
     next_one = keras.utils.timeseries_dataset_from_array(SERIES[:-10], targets=SERIES[10:],
                                                          sequence_length=10, batch_size=32)
     return lanes.check_batches(own_start, stateful=False), lanes.check_batches(next_one, stateful=False)
+
+
+def loader():
+    """PyTorch's char-RNN habit: the hidden state is fed back in from batch to batch. The
+    DataLoader over windows (DataLoader(TensorDataset(x, y), batch_size=3)) yields [x, y]
+    lists, and puts consecutive windows side by side. pytorch/examples' batchify cuts the
+    series into one stretch a lane and yields (time, batch) chunks for nn.LSTM's default
+    batch_first=False. A generator yielding the same lists stands in for PyTorch here."""
+    def data_loader(x, y, batch_size):  # what DataLoader(TensorDataset(x, y), batch_size) yields
+        for start in range(0, len(x), batch_size):
+            yield [x[start:start + batch_size], y[start:start + batch_size]]
+
+    inputs, next_ones = SERIES[:-1].reshape(-1, 37), SERIES[1:].reshape(-1, 37)  # windows, and each step's next
+
+    def batchify(series, lanes_a_batch, bptt):  # pytorch/examples word_language_model, in NumPy
+        columns = series[:len(series) // lanes_a_batch * lanes_a_batch].reshape(lanes_a_batch, -1).T  # (time, batch)
+        for i in range(0, len(columns) - 1, bptt):
+            length = min(bptt, len(columns) - 1 - i)
+            yield [columns[i:i + length], columns[i + 1:i + 1 + length]]  # (time, batch) each
+
+    return (lanes.check_batches(data_loader(inputs, next_ones, 3), stateful=True),
+            lanes.check_batches(batchify(SERIES, 4, 35), stateful=True, time_major=True))
 
 
 # --- the model: which inputs each output reads ------------------------------------------
@@ -92,7 +164,64 @@ def model():
             lanes.check_model(time_major_lstm, (4, 3, 1), time_major=True))
 
 
-FORMS = {form.__name__: form for form in (seed, transpose, windows, shuffled, targets, model)}
+def batchnorm():
+    """An LSTM with BatchNormalization after it, called in training mode (training=True, or
+    PyTorch's .train()): the batch's statistics mix every lane into every output, which is
+    not the layout bug. In inference mode (training=False, .eval()) each lane is alone."""
+    keras.utils.set_random_seed(0)
+    lstm, norm = keras.layers.LSTM(4, return_sequences=True), keras.layers.BatchNormalization()
+    return (lanes.check_model(lambda x: norm(lstm(x), training=True), (3, 4, 1)),
+            lanes.check_model(lambda x: norm(lstm(x), training=False), (3, 4, 1)))
+
+
+def tokens():
+    """A char-RNN: ids -> Embedding -> LSTM. A (batch, time) shape means ids: the check feeds
+    ids 0 and 1 and swaps them. Written for time-major ids and fed batch-major ones, it walks
+    time along the batch; reading (batch, time), it is right."""
+    keras.utils.set_random_seed(0)
+    embed, lstm = keras.layers.Embedding(65, 8), keras.layers.LSTM(4, return_sequences=True)
+
+    def time_major_char_rnn(ids):  # (time, batch) -> (time, batch, 4)
+        return keras.ops.transpose(lstm(embed(keras.ops.transpose(ids))), (1, 0, 2))
+
+    return (lanes.check_model(time_major_char_rnn, (3, 4)),
+            lanes.check_model(lambda ids: lstm(embed(ids)), (3, 4)))
+
+
+def one_hot():
+    """A model that takes one-hot vectors and turns them into ids (argmax) before its
+    Embedding. Checked with one feature, argmax is always 0: no nudge moves anything, and the
+    check says it learned nothing. With the vocabulary's width, a nudge moves the hot index."""
+    keras.utils.set_random_seed(0)
+    embed, lstm = keras.layers.Embedding(5, 8), keras.layers.LSTM(4, return_sequences=True)
+
+    def one_hot_char_rnn(vectors):  # (batch, time, vocabulary) -> (batch, time, 4)
+        return lstm(embed(keras.ops.argmax(vectors, axis=-1)))
+
+    return lanes.check_model(one_hot_char_rnn, (3, 4, 1)), lanes.check_model(one_hot_char_rnn, (3, 4, 5))
+
+
+def real_shape():
+    """A Keras model passed as it is, at a shape of real training, (16 lanes, 64 steps, 8
+    features): check_model nudges each lane whole, and then each step in every lane at once,
+    82 calls in all, not one for each of the 1,024 slots. Its RNN keeps a running sum (an
+    identity recurrence), so every earlier step still moves an output 63 steps later; an LSTM
+    forgets, and the steps it no longer feels (below a millionth) count as not read. The
+    same model read time first (a transpose on either side) mixes the lanes, so a sample of
+    slots is nudged one at a time instead."""
+    keras.utils.set_random_seed(0)
+    running_sum = keras.Sequential([keras.Input((None, 8)),
+                                    keras.layers.SimpleRNN(16, activation=None, recurrent_initializer="identity",
+                                                           return_sequences=True)])
+
+    def time_major(inputs):  # (time, batch, features) -> (time, batch, 16)
+        return keras.ops.transpose(running_sum(keras.ops.transpose(inputs, (1, 0, 2))), (1, 0, 2))
+
+    return lanes.check_model(time_major, (16, 64, 8)), lanes.check_model(running_sum, (16, 64, 8))
+
+
+FORMS = {form.__name__: form for form in (seed, transpose, padding, one_array, windows, shuffled, overlap, repeat,
+                                          one_step, targets, loader, model, batchnorm, tokens, one_hot, real_shape)}
 
 
 def parse_args(argv=None):
@@ -117,7 +246,9 @@ def main(argv=None):
         print(f"== {name}\n{inspect.cleandoc(form.__doc__)}\n", flush=True)
         for label, check in zip(("broken", "fixed"), form(), strict=True):
             print(f"-- {label}\n{check}\n", flush=True)
-            found[f"{name}, {label}"] = {"ok": check.ok, "verdict": check.verdict}
+            found[f"{name}, {label}"] = {"ok": check.ok, "verdict": check.verdict,
+                                         **({"calls": check.calls, "traced": check.traced}
+                                            if isinstance(check, lanes.ModelCheck) else {})}
     if args.report_json:
         cli.write_json(args.report_json, found)
 

@@ -1,5 +1,6 @@
 """The output pasted into README.md and docs/ is what the code prints today (tests/pasted.py)."""
 import json
+import re
 
 import pasted
 import pytest
@@ -9,7 +10,7 @@ import experiments
 import side_by_side
 
 
-def from_the_suite(runs):
+def trained_in_the_suite(runs):
     """Commands that train: their output comes from the runs the suite makes anyway (conftest.py),
     not from new processes. The side-by-side columns are each script's report, as the
     determinism test (test_same_seed_same_report) shows for side_by_side.py itself."""
@@ -19,6 +20,13 @@ def from_the_suite(runs):
         "python fixed_rnn.py --state reset": runs["fixed, state reset"].stdout,
         "python broken_rnn.py --batch-size 1 --seq-len 50": runs["broken, one lane"].stdout,
     }
+
+
+def checked_in_the_suite(runs):
+    """`lanes_examples.py FORM` prints FORM's part of what `lanes_examples.py` prints, which the
+    suite runs anyway: no training, so no rounding that depends on the processor."""
+    forms = re.split(r"^(?=== \w+$)", runs["lanes examples"].stdout, flags=re.MULTILINE)[1:]
+    return {f"python lanes_examples.py {form.split()[1]}": form for form in forms}
 
 
 def drifted(pages, printed, only=None):
@@ -36,10 +44,9 @@ SAME_PROCESSOR = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def printed(runs):
     """What every `$` command of the pages prints: from the suite's runs, or run now (cheap ones)."""
-    trained = from_the_suite(runs)
+    made = {**trained_in_the_suite(runs), **checked_in_the_suite(runs)}
     commands = {block.command for path in pasted.pages() for block in pasted.command_blocks(path)}
-    return {command: trained[command] if command in trained else pasted.run_command(command)
-            for command in commands}
+    return {command: made[command] if command in made else pasted.run_command(command) for command in commands}
 
 
 def pasted_blocks():
@@ -47,13 +54,14 @@ def pasted_blocks():
 
 
 def test_every_pasted_command_output_is_what_it_prints_today(printed, runs):
-    # the cheap commands, run now: the diff, --help; machine-independent
+    # the cheap commands, run now (the diff, --help), and lanes_examples.py's forms; machine-independent
     # (after a change that alters them: python tests/pasted.py --write, and read the diff)
-    trained = from_the_suite(runs)
+    trained = trained_in_the_suite(runs)
     pages = pasted_blocks()
     commands = {block.command for path, text in pages.items() for block in pasted.command_blocks(path, text)}
     assert {"COLUMNS=140 python side_by_side.py", "diff broken_rnn.py fixed_rnn.py", "python fixed_rnn.py --help",
-            "python fixed_rnn.py --state reset", "python broken_rnn.py --batch-size 1 --seq-len 50"} <= commands
+            "python fixed_rnn.py --state reset", "python broken_rnn.py --batch-size 1 --seq-len 50",
+            *checked_in_the_suite(runs)} <= commands
     untrained = {command: text for command, text in printed.items() if command not in trained}
     assert drifted(pages, printed, only=untrained) == []
 
@@ -61,7 +69,7 @@ def test_every_pasted_command_output_is_what_it_prints_today(printed, runs):
 @SAME_PROCESSOR
 def test_every_pasted_training_output_is_what_it_prints_today(runs):
     # the training runs: byte for byte, on a processor that rounds as the one that made them
-    trained = from_the_suite(runs)
+    trained = trained_in_the_suite(runs)
     assert drifted(pasted_blocks(), trained, only=trained) == []
 
 
@@ -89,10 +97,10 @@ def test_the_pasted_examples_print_what_they_show(runs):
 def test_a_one_character_change_in_a_pasted_example_is_caught():
     readme = ROOT / "README.md"
     text = readme.read_text()
-    first = pasted.doctest_blocks(readme, text)[0]  # check_layout: NumPy alone, cheap to run here
-    only_first = text[:first.end] + "```\n"
+    first = pasted.doctest_blocks(readme, text)[0]
+    only_first = "```python\n" + first.text[:first.text.index(">>> import tensorflow")] + "```\n"  # NumPy alone
     assert pasted.run_doctests(readme, only_first) == []
-    at = first.start + first.text.index("0 of 100")
+    at = only_first.index("0 of 100")
     changed = only_first[:at] + "1" + only_first[at + 1:]
     assert [example.source for _, example, _ in pasted.run_doctests(readme, changed)] == [
         "print(lanes.check_layout(lambda stream: stream.reshape(2, 50, 1), 100, time_major=True))\n"]
