@@ -54,6 +54,18 @@ MAX_SLOTS = 65_536  # check_model's input: lanes x time steps, at most
 
 
 # =========================================================================== the three checks
+@dataclass
+class _Judged:
+    """A check's result: `ok` and the `verdict` line, from the first row of its verdict table
+    (`_table()`) that fits its figures."""
+
+    ok: bool = field(init=False)
+    verdict: str = field(init=False)
+
+    def __post_init__(self):
+        self.ok, self.verdict = _verdict(self._table(), self)
+
+
 def check_layout(layout, length, time_major=False, undo=None):
     """Push the stream positions np.arange(length) through `layout`, your function from a 1-D
     stream to the model's input, (batch, time[, features]) or, if time_major, (time, batch[,
@@ -64,19 +76,23 @@ def check_layout(layout, length, time_major=False, undo=None):
     if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= 2 ** 24:
         raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**24 "
                          f"(float32 holds positions exactly up to there), got {length!r}")
+    for name, function in (("layout", layout), ("undo", undo)):
+        if function is not None and not callable(function):
+            raise ValueError(f"{name}: expected a function of the stream, got {type(function).__name__}")
     stream = np.arange(length)
     laid_out = layout(stream)
     lanes = lane_map(laid_out, time_major, what="the layout's output")
-    pad = _padding([lanes])[0]
+    pad = _padding([lanes], position_zero_needed=True)[0]
     real = lanes[~pad]
     present = np.zeros(length + 1, dtype=bool)
     present[np.minimum(real, length)] = True
     if present[length] or not present[:length].all():
         missing = np.flatnonzero(~present[:length])
+        without = (f", without {len(missing)} of them ({', '.join(map(str, missing[:4]))}"
+                   f"{', ...' if len(missing) > 4 else ''})" if len(missing) else "")
         raise ValueError(f"the layout's output: expected every stream position 0..{length - 1} at least "
-                         f"once, got {real.size} slots holding positions {real.min()}..{real.max()}"
-                         + (f", without {_positions_text(missing[:8])}" if len(missing) else "")
-                         + ": it must rearrange the whole stream")
+                         f"once, got {real.size} slots holding positions {real.min()}..{real.max()}{without}: "
+                         "it must rearrange the whole stream")
     undoes = None
     if undo is not None:
         back = _positions_of(undo(laid_out), "undo's output")
@@ -90,7 +106,7 @@ def check_layout(layout, length, time_major=False, undo=None):
 
 
 @dataclass
-class LayoutCheck:
+class LayoutCheck(_Judged):
     """What check_layout found. `lane_map` is (lanes, time); `padding` marks the slots read as
     padding; `seen` the slots whose previous position was read earlier in the same lane;
     `in_order` the lanes that count up by one; `best` is best_possible (padding left out) and
@@ -104,11 +120,10 @@ class LayoutCheck:
     best: dict
     chance: dict
     undoes: bool | None
-    ok: bool = field(init=False)
-    verdict: str = field(init=False)
 
-    def __post_init__(self):
-        self.ok, self.verdict = _verdict(_LAYOUT_ROWS, self)
+    @staticmethod
+    def _table():
+        return _LAYOUT_ROWS  # (below: the verdict tables)
 
     @property
     def targets(self):
@@ -117,9 +132,10 @@ class LayoutCheck:
 
     @property
     def out_of_order(self):
-        """(positions, lanes): the first lane that does not count up by one, padding left out; or None."""
+        """The first lane that does not count up by one (a _Lane), or None."""
         lane = int(np.argmin(self.in_order))
-        return None if self.in_order.all() else (self.lane_map[lane][~self.padding[lane]], len(self.lane_map))
+        return None if self.in_order.all() else _Lane(self.lane_map[lane][~self.padding[lane]], len(self.lane_map),
+                                                      np.unique(self.lane_map[~self.padding]))
 
     def summary(self):
         """What the scripts' JSON keeps of the lane map."""
@@ -165,10 +181,12 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         targets.append(target)
     if any(t is None for t in targets) and any(t is not None for t in targets):
         raise ValueError("batches: expected targets with every batch or with none, got some of each")
-    pads = _padding(maps)
-    one_lane_each = stateful and len({m.shape[0] for m in maps}) == 1  # lane i goes on through every batch
-    if one_lane_each:
-        lane_ids, times, positions = _slots([np.concatenate(maps, axis=1)], [np.concatenate(pads, axis=1)])
+    pads = _padding(maps, position_zero_needed=False)
+    sizes = [len(m) for m in maps]
+    full = len(maps) if len(set(sizes)) == 1 else len(maps) - 1 if len(set(sizes[:-1])) == 1 else 0
+    if stateful and full:  # lane i goes on through every batch of one size (all, or all but a short last one)
+        lane_ids, times, positions = _slots([np.concatenate(maps[:full], axis=1), *maps[full:]],
+                                            [np.concatenate(pads[:full], axis=1), *pads[full:]])
     else:
         lane_ids, times, positions = _slots(maps, pads)
     seen = _seen_in_lane(lane_ids, times, positions)
@@ -178,17 +196,18 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
         first_lanes=[[(m[i], p[i]) for m, p in zip(maps[:BATCHES_SHOWN], pads, strict=False) if i < len(m)]
                      for i in range(min(LANES_SHOWN, len(maps[0])))],
-        out_of_order=next(((m[i][~p[i]], len(m)) for m, p, ok in zip(maps, pads, in_order, strict=True)
-                           for i in np.flatnonzero(~ok)), None),  # the first lane out of order, and its batch's lanes
+        out_of_order=next((_Lane(m[i][~p[i]], len(m), np.unique(positions))
+                           for m, p, ok in zip(maps, pads, in_order, strict=True) for i in np.flatnonzero(~ok)), None),
         lanes_in_order=int(sum(ok.sum() for ok in in_order)), lanes_total=sum(len(m) for m in maps),
-        padded=int(sum(p.sum() for p in pads)), boundaries=_Handovers.of(maps, pads) if one_lane_each else None,
+        padded=int(sum(p.sum() for p in pads)),
+        boundaries=_Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 else None,
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
         target_offset=target_offset, best=_best_from(seen, times, positions),
         chance=_best_from(np.zeros_like(seen), times, positions), limit=limit)
 
 
 @dataclass
-class BatchesCheck:
+class BatchesCheck(_Judged):
     """What check_batches found. `batches`: how many were read (`more`: the pipeline had more
     than `limit`); `read_as`: how one array was read, if one was passed; `lanes_in_order` of
     `lanes_total`: the lanes that count up by one inside their batch; with stateful,
@@ -207,7 +226,7 @@ class BatchesCheck:
     read_as: str | None
     more: bool
     first_lanes: list
-    out_of_order: tuple | None
+    out_of_order: "_Lane | None" = field(repr=False)
     lanes_in_order: int
     lanes_total: int
     padded: int
@@ -220,11 +239,10 @@ class BatchesCheck:
     best: dict
     chance: dict
     limit: int
-    ok: bool = field(init=False)
-    verdict: str = field(init=False)
 
-    def __post_init__(self):
-        self.ok, self.verdict = _verdict(_BATCH_ROWS, self)
+    @staticmethod
+    def _table():
+        return _BATCH_ROWS  # (below: the verdict tables)
 
     @property
     def continuing(self):
@@ -329,11 +347,12 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
                 for step in sample_steps:
                     depends[lane, step] = probe.moved([(lane, step)])
                     probed[lane, step] = True
-    return ModelCheck(shape, time_major, probe.reads, how, depends, probed, probe.calls, probe.traced)
+    return ModelCheck(shape, time_major, probe.reads, how, depends, probed, probe.calls, probe.traced,
+                      probe.inference)
 
 
 @dataclass
-class ModelCheck:
+class ModelCheck(_Judged):
     """What check_model found. `depends[i, s, j, t]`: nudging input lane i at step s moved
     the output of lane j at step t (lanes and steps as the batch-major reading sees them),
     known for the input slots in `probed` (all of them, unless lanes mix at a big shape:
@@ -352,12 +371,15 @@ class ModelCheck:
     probed: np.ndarray
     calls: int
     traced: bool
+    inference: bool | None
     seen: np.ndarray = field(init=False)
     scored: np.ndarray = field(init=False)
     best: dict = field(init=False)
     chance: dict = field(init=False)
-    ok: bool = field(init=False)
-    verdict: str = field(init=False)
+
+    @staticmethod
+    def _table():
+        return _MODEL_ROWS  # (below: the verdict tables)
 
     def __post_init__(self):
         lanes, time = self.probed.shape
@@ -374,7 +396,7 @@ class ModelCheck:
         self.best = _best_from(self.seen[self.scored], times[self.scored], positions[self.scored])
         self.chance = _best_from(np.zeros(int(self.scored.sum()), dtype=bool), times[self.scored],
                                  positions[self.scored])
-        self.ok, self.verdict = _verdict(_MODEL_ROWS, self)
+        super().__post_init__()
 
     @property
     def across_lanes(self):
@@ -459,6 +481,16 @@ def best_possible(lanes):
 
 # =========================================================================== the verdict tables
 @dataclass(frozen=True)
+class _Lane:
+    """A lane that does not count up by one: its positions (padding left out), how many lanes
+    its batch has, and every position that any lane holds."""
+
+    positions: np.ndarray
+    lanes: int
+    held: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Row:
     """One row of a verdict table: a pattern (`fits`, on a check's figures), whether it is ok,
     and what the verdict says (`says`: the cause and the fix, or what was seen)."""
@@ -497,14 +529,25 @@ def _seen_text(check):
 _FIX_LAYOUT = "Reshape the stream to (batch, time); for a model that reads time first, transpose that"
 
 
-def _step(check):
-    """The commonest step in the first lane that does not count up by one (None: one slot)."""
-    lane, _ = check.out_of_order
-    return Counter(np.diff(lane).tolist()).most_common(1)[0][0] if len(lane) > 1 else None
+def _steps(check):
+    """The steps between neighbouring positions of the first lane that does not count up by one."""
+    return np.diff(check.out_of_order.positions)
+
+
+def _all_steps(check, fits):
+    steps = _steps(check)
+    return len(steps) > 0 and bool(fits(steps[0])) and (steps == steps[0]).all()
+
+
+def _commonest_step(check):
+    """The step that most of the lane's steps take, if more than half do, else None."""
+    steps = _steps(check)
+    step, count = Counter(steps.tolist()).most_common(1)[0] if len(steps) else (None, 0)
+    return step if count > len(steps) / 2 else None
 
 
 def _shown(check):
-    lane, _ = check.out_of_order
+    lane = check.out_of_order.positions
     return ", ".join(map(str, lane[:4])) + (", ..." if len(lane) > 4 else "")
 
 
@@ -513,23 +556,41 @@ def _out_of_order(fits):
     return lambda check: check.out_of_order is not None and fits(check)
 
 
+def _skipped_held(check):
+    """Are the positions that the lane's commonest step steps over held by some lane?"""
+    first, step = check.out_of_order.positions[0], _commonest_step(check)
+    return bool(np.isin(np.arange(first + 1, first + step), check.out_of_order.held).all())
+
+
+def _steps_over(check):
+    return (_commonest_step(check) or 0) > 1
+
+
 _IN_LANE_ROWS = (  # a lane that does not count up by one: rows of both check_layout's and check_batches' tables
-    _Row(_out_of_order(lambda c: _step(c) == c.out_of_order[1] > 1), False,
-         lambda c: f"consecutive positions sit side by side across lanes (lane i: i, i + {_step(c)}, ...): a "
+    _Row(_out_of_order(lambda c: _steps_over(c) and not _skipped_held(c)), False,
+         lambda c: f"a lane holds one position in {_commonest_step(c)} ({_shown(c)}), and those between are in no "
+                   "lane: the series is subsampled (sampling_rate, a stride), so no element's predecessor is ever "
+                   "read. Keep every position (sampling_rate=1)"),
+    _Row(_out_of_order(lambda c: _all_steps(c, lambda step: step == c.out_of_order.lanes > 1)), False,
+         lambda c: f"consecutive positions sit side by side across lanes (lane i: i, i + {_steps(c)[0]}, ...): a "
                    f"time-major reshape, or a reshape where a transpose belongs. {_FIX_LAYOUT}"),
-    _Row(_out_of_order(lambda c: _step(c) is not None and _step(c) > 1), False,
-         lambda c: f"a lane steps by {_step(c)} ({_shown(c)}): consecutive positions went to other lanes. "
+    _Row(_out_of_order(_steps_over), False,
+         lambda c: f"a lane steps by {_commonest_step(c)} ({_shown(c)}): consecutive positions went to other lanes. "
                    f"{_FIX_LAYOUT}"),
-    _Row(_out_of_order(lambda c: _step(c) == 1), False,
-         lambda c: f"a lane jumps ({_shown(c)}): positions are shuffled or dropped inside lanes; keep each lane a "
-                   "run of consecutive positions"),
-    _Row(_out_of_order(lambda c: _step(c) == 0), False,
+    _Row(_out_of_order(lambda c: _all_steps(c, lambda step: step == 0)), False,
          lambda c: f"a lane holds one position at every step ({_shown(c)}): the time axis repeats one element "
                    "(a broadcast, or features and time swapped?)"),
-    _Row(_out_of_order(lambda c: _step(c) is not None and _step(c) < 0), False,
+    _Row(_out_of_order(lambda c: _all_steps(c, lambda step: step < 0)), False,
          lambda c: f"a lane runs backwards ({_shown(c)}): the time axis is reversed; flip it back"),
+    _Row(_out_of_order(lambda c: (np.sort(c.out_of_order.positions) == np.arange(
+        c.out_of_order.positions.min(), c.out_of_order.positions.min() + len(c.out_of_order.positions))).all()), False,
+         lambda c: f"a lane holds a run of consecutive positions out of order ({_shown(c)}): they are shuffled inside "
+                   "the lane; shuffle whole windows (or batches), never the steps of one"),
+    _Row(_out_of_order(lambda c: np.median(_steps(c)) == 1), False,
+         lambda c: f"a lane jumps ({_shown(c)}): it counts up by one, but for a few jumps: positions dropped or "
+                   "moved; keep each lane a run of consecutive positions"),
     _Row(_out_of_order(lambda c: True), False,
-         lambda c: f"a lane holds {_shown(c)}: not a run of consecutive positions"),
+         lambda c: f"a lane holds {_shown(c)}: not a run of consecutive positions, in no pattern this check knows"),
 )
 
 
@@ -569,10 +630,6 @@ _STATEFUL_FIX = "Split the series into one stretch a lane first, or use stateful
 
 _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
     *_IN_LANE_ROWS,
-    _Row(lambda c: c.stateful and len({lanes for lanes, _ in c.shapes}) > 1, False,
-         lambda c: f"batches hold {' or '.join(map(str, sorted({lanes for lanes, _ in c.shapes})))} lanes; a "
-                   "stateful model needs every batch the same size: drop the last, short batch "
-                   "(drop_remainder=True)"),
     _Row(lambda c: _breaks(c) and c.boundaries.starts_over(), False,
          lambda c: f"at batch {c.boundaries.first_break[0] + 2} every lane starts again where batch 1 began: the "
                    "pipeline repeats (an epoch's end, or .repeat()), and the state carried across it belongs to the "
@@ -591,13 +648,17 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
                    + (", so they overlap" if c.boundaries.side_by_side() < c.shapes[0][1] else "")
                    + f"), so each lane carries another stretch's state. {_STATEFUL_FIX}"),
     _Row(lambda c: _breaks(c) and len(c.boundaries.jumps()) == 1, False,
-         lambda c: f"{_handover_told(c)}: every lane skips {c.boundaries.jumps()[0]} positions between batches "
-                   "(windows shifted by more than their length), so its state misses them. Make each window start "
-                   "where the last one stopped"),
+         lambda c: f"{_handover_told(c)}: every lane skips {_count(c.boundaries.jumps()[0], 'position')} between "
+                   "batches (windows shifted by more than their length), so its state misses them. Make each window "
+                   "start where the last one stopped"),
     _Row(lambda c: _breaks(c), False,
          lambda c: f"{_handover_told(c)}, and lanes jump by {len(c.boundaries.jumps())} different amounts: the "
                    "batches come in shuffled order, which hands each lane another stretch's state. Do not shuffle "
                    "a stateful pipeline, or use stateful=False"),
+    _Row(lambda c: c.stateful and len({lanes for lanes, _ in c.shapes}) > 1, False,
+         lambda c: f"batches hold {' or '.join(map(str, sorted({lanes for lanes, _ in c.shapes})))} lanes; a "
+                   "stateful model needs every batch the same size: drop the last, short batch "
+                   "(tf.data: drop_remainder=True; PyTorch's DataLoader: drop_last=True)"),
     _Row(lambda c: c.offsets is not None and c.offset_found != c.target_offset, False,
          lambda c: f"{c.target_text}: targets and inputs do not line up" + _shift_text(c)),
     _Row(lambda c: True, True,
@@ -663,14 +724,16 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
          lambda c: "outputs read other lanes: the model walks time along your batch axis (a time-major "
                    "model, such as PyTorch's default batch_first=False, fed (batch, time, features)). "
                    "Transpose its input, or use batch_first=True"),
-    _Row(lambda c: _every_lane(c, same_step_only=False), False,
+    _Row(lambda c: _every_lane(c, same_step_only=False) and not c.inference, False,
          lambda c: "every input moves every output of every lane: statistics over the whole batch (BatchNorm, "
                    f"or a normalisation over the batch, in training mode) mix the lanes. {_BATCH_MODE}"),
     _Row(lambda c: _every_lane(c, same_step_only=True), False,
-         lambda c: "every input moves every other lane's output at its own step: statistics over the batch at "
-                   "each step (a normalisation over the batch axis in training mode), or a layer that reads "
-                   f"time first and runs both ways along the batch. {_BATCH_MODE}, and give every layer (batch, "
-                   "time, features)"),
+         lambda c: "every input moves every other lane's output at its own step: something runs both ways along "
+                   "your batch axis, such as a layer that reads time first (attention, a bidirectional RNN: "
+                   "PyTorch's default batch_first=False) fed (batch, time, features). Transpose its input, or use "
+                   "batch_first=True" + ("" if c.inference else
+                                         "; or statistics over the batch at each step, in training mode: "
+                                         f"{_BATCH_MODE[0].lower()}{_BATCH_MODE[1:]}")),
     _Row(lambda c: c.across_lanes > 0, False,
          lambda c: f"outputs read other lanes ({c.across_lanes} pairs across lanes, "
                    f"{int((_across(c)[:, 1] == _across(c)[:, 3]).sum())} of them at the same step), in no pattern "
@@ -693,11 +756,15 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
 def _positions_of(value, what):
     """`value` (anything np.asarray reads) as an int64 array of stream positions, or a
     ValueError that says what `what` held instead."""
+    if value is None:
+        raise ValueError(f"{what}: expected an array of stream positions, got None")
+    if hasattr(value, "to_tensor") and hasattr(value, "flat_values"):  # a tf.RaggedTensor: zero-padded, as padded_batch
+        value = value.to_tensor()
     try:
-        array = np.asarray(value)
+        array = np.asarray(_to_numpy(value))
     except Exception as error:  # a ragged list, a tensor on a GPU, ...
         raise ValueError(f"{what}: expected an array of stream positions, got {type(value).__name__} "
-                         f"({str(error)[:200]}; a tensor on a GPU: .cpu() it first)") from None
+                         f"({str(error)[:200]})") from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise ValueError(f"{what}: expected stream positions (numbers), got an array of {array.dtype}")
     if np.issubdtype(array.dtype, np.floating) and array.size:
@@ -723,23 +790,32 @@ def _as_map(lanes):
     return array
 
 
-def _padding(maps):
-    """Which slots of each (lanes, time) map are padding: zeros at a lane's end after its
-    last other position, or at its start before its first (but a 0 right before a 1 is
-    position 0 itself). Only where some 0 is left that is not padding: the stream's first
-    position is 0, and a lone 0 at a lane's start or end may be just that."""
-    pads = []
+def _padding(maps, position_zero_needed):
+    """Which slots of each (lanes, time) map are padding: zeros at a lane's end, after its last
+    other position; zeros at its start, before its first, but for a 0 right before a 1 (that
+    is position 0 itself) and a lone 0 before positions that do not count up by one while no
+    other 0 is there (that may be position 0 too: a time-major lane 0, 50). A layout holds
+    position 0 somewhere (position_zero_needed): where only padding would hold it, there is none."""
+    pads, lone = [], []
     for lanes in maps:
-        pad = np.zeros(lanes.shape, dtype=bool)
+        pad, maybe = np.zeros(lanes.shape, dtype=bool), np.zeros(lanes.shape, dtype=bool)
         for lane, positions in enumerate(lanes):
             others = np.flatnonzero(positions)
             if len(others) == 0:
                 continue  # all zeros: one position at every step, not padding
             pad[lane, others[-1] + 1:] = True
-            pad[lane, :max(others[0] - (positions[others[0]] == 1), 0)] = True
+            first = others[0]
+            rest = positions[1:others[-1] + 1]
+            if first == 1 and positions[first] != 1 and not (len(rest) > 1 and (np.diff(rest) == 1).all()):
+                maybe[lane, 0] = True  # 0, 50: position 0, or padding before a lane out of order?
+            else:
+                pad[lane, :max(first - (positions[first] == 1), 0)] = True
         pads.append(pad)
-    if not any(((m == 0) & ~p).any() for m, p in zip(maps, pads, strict=True)):
-        return [np.zeros(m.shape, dtype=bool) for m in maps]
+        lone.append(maybe)
+    if any(((m == 0) & ~p & ~q).any() for m, p, q in zip(maps, pads, lone, strict=True)):
+        pads = [p | q for p, q in zip(pads, lone, strict=True)]  # position 0 is elsewhere: the lone 0s pad
+    if position_zero_needed and not any(((m == 0) & ~p).any() for m, p in zip(maps, pads, strict=True)):
+        pads = [np.zeros(m.shape, dtype=bool) for m in maps]  # only padding would hold position 0: none is padding
     return pads
 
 
@@ -910,11 +986,15 @@ class _Handovers:
 
     def side_by_side(self):
         """How far each lane starts after the one before, if consecutive windows sit side by
-        side in the batch of the first break (a constant stride, 1 or more), else None."""
+        side: in the batch of the first break each lane starts the same stride s (1 or more)
+        after the one before, and in the next batch each starts lanes x s after it did. Else None."""
         batch, _ = self.first_break
-        starts = np.array([lane[~p][0] for lane, p in zip(self.maps[batch], self.pads[batch], strict=True)])
-        strides = np.unique(np.diff(starts))
-        return int(strides[0]) if len(starts) > 1 and len(strides) == 1 and strides[0] >= 1 else None
+        starts = [np.array([lane[~p][0] for lane, p in zip(self.maps[b], self.pads[b], strict=True)])
+                  for b in (batch, batch + 1)]
+        strides = np.unique(np.diff(starts[0]))
+        if len(starts[0]) < 2 or len(strides) != 1 or strides[0] < 1:
+            return None
+        return int(strides[0]) if (starts[1] == starts[0] + len(starts[0]) * strides[0]).all() else None
 
 
 def _target_offsets(maps, pads, targets, time_major):
@@ -971,6 +1051,7 @@ class _Probe:
     nudge: float
     reads: str
     rng: np.random.Generator
+    inference: bool | None  # the model runs in inference mode: True, False, or None (not known)
     calls: int = 0
     traced: bool = False
 
@@ -979,10 +1060,19 @@ class _Probe:
         rng = np.random.default_rng(seed)
         ids = len(shape) == 2
         inputs = rng.integers(0, 2, shape) if ids else rng.standard_normal(shape).astype(np.float32)
-        call, reads = _as_callable(model)
+        call, reads, inference = _as_callable(model)
         probe = cls(call, inputs, None, time_major, nudge,
-                    ("int64 ids 0 and 1" if ids else "float32") + reads, rng)
-        probe.base = probe.outputs(inputs)
+                    ("int64 ids 0 and 1" if ids else "float32") + reads, rng, inference)
+        raw = probe.raw(inputs)
+        probe.base = probe.outputs(inputs, raw)
+        if raw.ndim == 2:  # (batch, time) per step, or (batch, units) a lane?
+            follows = probe.follows_time()
+            if follows is False:
+                raise ValueError(f"the model's output: expected per-step outputs, got one vector a lane, of shape "
+                                 f"{raw.shape}: it keeps its length when the input has a step more "
+                                 "(return_sequences=True?)")
+            if follows is None:
+                probe.reads += ", its 2-D output read as one number a step"
         started = _clock.perf_counter()  # the second call: a model built by the first, warm
         again = probe.outputs(inputs)
         took = _clock.perf_counter() - started
@@ -996,25 +1086,10 @@ class _Probe:
             probe.call, probe.traced = graph or probe.call, graph is not None
         return probe
 
-    def outputs(self, inputs):
-        """The model's outputs for `inputs`, as (lanes, time, k) floats in batch-major order."""
-        self.calls += 1
-        try:
-            out = self.call(inputs.copy())
-        except Exception as error:
-            said = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())  # one line, no terminal colours
-            raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
-                             f"it raised {type(error).__name__}: {said[:300]}") from None
-        if isinstance(out, list | tuple) and out and _per_step(out[0], inputs.shape[:2]):
-            out = out[0]  # (outputs, state), as nn.LSTM and return_state=True give
-        if isinstance(out, list | tuple | dict):
-            raise ValueError(f"the model's output: expected one array of per-step outputs, got a "
-                             f"{type(out).__name__} (return_state? pass a function that returns the outputs alone)")
-        try:
-            out = np.asarray(_to_numpy(out), dtype=np.float64)
-        except Exception as error:
-            raise ValueError(f"the model's output: expected an array, got {type(out).__name__} ({error}); "
-                             "for PyTorch, return net(torch.from_numpy(x))[0].detach().cpu().numpy()") from None
+    def outputs(self, inputs, out=None):
+        """The model's outputs for `inputs` (`out`, if it was called already), as (lanes, time, k)
+        floats in batch-major order."""
+        out = self.raw(inputs) if out is None else out
         if out.ndim < 2 or out.shape[:2] != inputs.shape[:2]:
             raise ValueError(f"the model's output: expected per-step outputs of shape {inputs.shape[:2]} + "
                              f"(units,), like its input, got shape {out.shape} (return_sequences=True?)")
@@ -1022,6 +1097,41 @@ class _Probe:
             raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
         out = out.reshape(*inputs.shape[:2], -1)
         return out.transpose(1, 0, 2) if self.time_major else out
+
+    def raw(self, inputs):
+        """What the model returns for `inputs` (the first of (outputs, state)), as a float array."""
+        self.calls += 1
+        try:
+            out = self.call(inputs.copy())
+        except Exception as error:
+            said = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())  # one line, no terminal colours
+            raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
+                             f"it raised {type(error).__name__}: {said[:300]} (call it on such an array yourself "
+                             "to see where)") from None
+        if isinstance(out, list | tuple) and out and _per_step(out[0], inputs.shape[:2]):
+            out = out[0]  # (outputs, state), as nn.LSTM and return_state=True give
+        if isinstance(out, list | tuple | dict):
+            raise ValueError(f"the model's output: expected one array of per-step outputs, got a "
+                             f"{type(out).__name__} (return_state? pass a function that returns the outputs alone)")
+        try:
+            return np.asarray(_to_numpy(out), dtype=np.float64)
+        except Exception as error:
+            raise ValueError(f"the model's output: expected an array, got {type(out).__name__} ({error}); "
+                             "for PyTorch, return net(torch.from_numpy(x))[0].detach().cpu().numpy()") from None
+
+    def follows_time(self):
+        """For a 2-D output, (batch, time) or (batch, units) with units that happen to equal the
+        time steps: does its second axis follow a longer input? True, False, or None (the model
+        takes no other length)."""
+        axis = 0 if self.time_major else 1
+        longer = np.concatenate([self.inputs, self.inputs.take([-1], axis=axis)], axis=axis)
+        self.calls += 1
+        try:
+            out = self.call(longer)
+        except Exception:
+            return None
+        out = out[0] if isinstance(out, list | tuple) and out else out
+        return len(getattr(out, "shape", ())) >= 2 and out.shape[axis] == longer.shape[axis]
 
     def moved(self, slots):
         """Nudge the (lane, step) `slots` (batch-major) at once: (lanes, time) bools, the outputs that moved."""
@@ -1047,8 +1157,10 @@ def _framework(model):
 
 
 def _as_callable(model):
-    """(a function from a NumPy array to the model's output, words for the report). A PyTorch
-    module gets a tensor on its own device, without gradients; a Keras model is called as it is."""
+    """(a function from a NumPy array to the model's output, words for the report, whether the
+    model runs in inference mode: True, False or None, not known). A PyTorch module gets a tensor
+    on its own device, without gradients, in the mode it is in; a Keras model is called as it
+    is, which runs it in inference mode."""
     if not callable(model):
         raise ValueError(f"the model: expected a callable (a function, a Keras model, a PyTorch module), "
                          f"got {type(model).__name__}")
@@ -1061,15 +1173,15 @@ def _as_callable(model):
             with torch.no_grad():
                 return model(torch.as_tensor(inputs, device=device))
 
-        return call, ", as a torch tensor"
-    return model, ""
+        return call, ", as a torch tensor" + (" (in .train() mode)" if model.training else ""), not model.training
+    return model, "", True if _framework(model) == "keras" else None
 
 
-def _to_numpy(out):
-    """A framework's tensor (on any device) as a NumPy array; anything else as it is."""
-    if hasattr(out, "detach") and hasattr(out, "cpu"):  # torch
-        return out.detach().cpu().numpy()
-    return out
+def _to_numpy(value):
+    """A PyTorch tensor (on any device, with gradients or not) as a NumPy array; anything else as it is."""
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    return value
 
 
 def _traced(call, inputs, base):
@@ -1139,7 +1251,7 @@ def _lane_lines(first_lanes, lanes, seen, targets, element="element", heading=""
 
 
 def _padding_line(padded):
-    return f"padding: {padded} slots hold 0 at a lane's end or start, and are not targets\n" if padded else ""
+    return f"padding: {_count(padded, 'slot')} of 0 at a lane's end or start, not targets\n" if padded else ""
 
 
 def _closing_lines(check):

@@ -15,6 +15,7 @@ import numpy as np
 
 import cli
 import lanes
+import process
 from quiet_tf import keras, tf
 
 SERIES = np.arange(1000)  # stand-ins for your data: each element is its own position
@@ -222,6 +223,7 @@ def real_shape():
 
 FORMS = {form.__name__: form for form in (seed, transpose, padding, one_array, windows, shuffled, overlap, repeat,
                                           one_step, targets, loader, model, batchnorm, tokens, one_hot, real_shape)}
+NUMPY_ALONE = (seed, transpose, padding, one_array)  # the forms that need no TensorFlow
 
 
 def parse_args(argv=None):
@@ -234,14 +236,18 @@ def parse_args(argv=None):
     unknown = [name for name in args.forms if name not in FORMS]
     if unknown:
         parser.error(f"no form {unknown[0]!r}; the forms are {', '.join(FORMS)}")
-    cli.asked(args.report_json)
+    process.asked(args.report_json)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
+    names = args.forms or FORMS
+    if any(FORMS[name] not in NUMPY_ALONE for name in names):
+        tf.config.threading.set_intra_op_parallelism_threads(1)  # tiny models: one thread is fastest
+        tf.config.threading.set_inter_op_parallelism_threads(1)
     found = {}
-    for name in args.forms or FORMS:
+    for name in names:
         form = FORMS[name]
         print(f"== {name}\n{inspect.cleandoc(form.__doc__)}\n", flush=True)
         for label, check in zip(("broken", "fixed"), form(), strict=True):
@@ -250,8 +256,8 @@ def main(argv=None):
                                          **({"calls": check.calls, "traced": check.traced}
                                             if isinstance(check, lanes.ModelCheck) else {})}
     if args.report_json:
-        cli.write_json(args.report_json, found)
+        process.write_json(args.report_json, found)
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    process.run(main)

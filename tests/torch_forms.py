@@ -79,7 +79,16 @@ def lstm_as_it_is():
             lanes.check_model(nn.LSTM(1, 8, batch_first=True), (3, 4, 1)), "time along your batch axis")
 
 
-FORMS = (data_loader, batch_norm, char_rnn, lstm_as_it_is)
+def transformer():
+    """nn.TransformerEncoderLayer reads (time, batch, features) unless batch_first=True: in
+    .eval(), fed (batch, time, features), its attention runs along the batch."""
+    torch.manual_seed(0)
+    return (lanes.check_model(nn.TransformerEncoderLayer(4, 2, 8).eval(), (3, 4, 4)),
+            lanes.check_model(nn.TransformerEncoderLayer(4, 2, 8, batch_first=True).eval(), (3, 4, 4)),
+            "a layer that reads time first")
+
+
+FORMS = (data_loader, batch_norm, char_rnn, lstm_as_it_is, transformer)
 
 
 def main():

@@ -1,0 +1,43 @@
+"""lanes_examples.py: every form of the bug it knows, broken and fixed, through lanes.py's checks
+(tf.data and Keras, in one process: runs.lanes_examples)."""
+from conftest import run
+
+CAUSES = {  # each broken form's verdict names its cause
+    "seed": "side by side across lanes",
+    "transpose": "side by side across lanes",
+    "padding": "side by side across lanes",
+    "one_array": "side by side across lanes",
+    "windows": "consecutive windows went to neighbouring lanes",
+    "shuffled": "shuffled order",
+    "overlap": "the windows overlap",
+    "repeat": "every lane starts again where batch 1 began",
+    "one_step": "every batch is one time step long",
+    "targets": "its own first element, not the element after its last",
+    "loader": "consecutive windows went to neighbouring lanes",
+    "model": "outputs read other lanes",
+    "batchnorm": "statistics over the whole batch",
+    "tokens": "time along your batch axis",
+    "one_hot": "learned nothing about the model",
+    "real_shape": "time along your batch axis",
+}
+
+
+def test_every_broken_form_is_not_ok_and_every_fixed_form_is(runs):
+    result = runs.lanes_examples
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert sorted(result.report) == sorted(f"{form}, {label}" for form in CAUSES for label in ("broken", "fixed"))
+    for form, cause in CAUSES.items():
+        broken, fixed = result.report[f"{form}, broken"], result.report[f"{form}, fixed"]
+        assert not broken["ok"] and cause in broken["verdict"], (form, broken)
+        assert fixed["ok"], (form, fixed)
+        assert f"verdict: NOT OK: {broken['verdict']}\n" in result.stdout  # what it printed is what it found
+    # a Keras model as it is, at (16, 64, 8): each lane whole, then each step, as a TensorFlow graph
+    assert result.report["real_shape, fixed"]["calls"] == 2 + 16 + 64
+    assert result.report["real_shape, fixed"]["traced"]
+
+
+def test_it_checks_some_forms_alone_and_refuses_unknown_ones():
+    result = run("lanes_examples.py", "seed", "transpose")  # NumPy alone: TensorFlow is not loaded
+    assert result.returncode == 0 and result.stdout.count("verdict: ") == 4 and result.stderr == ""
+    result = run("lanes_examples.py", "no_such_form")
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "no form 'no_such_form'" in result.stderr
