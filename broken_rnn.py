@@ -7,8 +7,8 @@ to name the class 2 * previous bit + current bit at every position. The LSTM sta
 carried from one batch to the next, as in the StackOverflow question this reproduces
 (--state reset starts every batch from zeros instead).
 
-broken_rnn.py is this file with another layout: `diff broken_rnn.py fixed_rnn.py` shows
-the only lines that differ, in to_lanes and from_lanes below. Everything else is the same.
+broken_rnn.py and fixed_rnn.py are one file but for the layout: `diff broken_rnn.py
+fixed_rnn.py` shows the only lines that differ, in to_lanes and from_lanes below.
 
 Flags: --steps, --seed, --eval-positions, --units, --layers, --optimizer, --learning-rate,
 --state, --batch-size, --seq-len, --report-json PATH, --plot PATH.png (see --help).
@@ -22,6 +22,7 @@ import numpy as np
 import cli
 import data
 import lanes
+import process
 import report
 from quiet_tf import keras, tf
 
@@ -164,10 +165,10 @@ def main(argv=None):
         timing=dict(train_seconds=round(train_seconds, 3)))
     print(report.outcome(summary), end="")
     if args.report_json:
-        cli.write_json(args.report_json, summary)
+        process.write_json(args.report_json, summary)
     if args.plot:
         report.plot_curves(args.plot, [summary])
 
 
 if __name__ == "__main__":
-    cli.run(main)  # Ctrl-C, SIGTERM, a closed stdout, out of memory: see cli.run
+    process.run(main)  # Ctrl-C, SIGTERM, a failing stdout, out of memory, $TMPDIR: see process.run

@@ -12,9 +12,7 @@ between the markers TABLE_START and TABLE_END, the figures of every run into
 docs/experiments.json (the test suite rebuilds the table from them, and checks three runs
 against its own), and a picture into docs/experiments.png.
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -24,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 import cli
+import process
+import report
 
 SCRIPTS = {"broken_rnn.py": "broken (time, batch)", "fixed_rnn.py": "fixed (batch, time)"}
 MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam, longer training
@@ -31,9 +31,8 @@ MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam,
     "big: 32 units x 2 layers, Adam 0.01": ("--units", "32", "--optimizer", "adam"),
     "long: the seed's, 10,000 steps": ("--steps", "10000"),
 }
-STATES = ("carry", "reset")
 SEEDS = (0, 1, 2)
-QUICK = {"models": list(MODELS)[:1], "states": STATES[:1], "seeds": SEEDS[:1],
+QUICK = {"models": list(MODELS)[:1], "states": cli.STATES[:1], "seeds": SEEDS[:1],
          "flags": ("--steps", "20", "--eval-positions", "100")}  # a smoke test, not a result
 HERE = Path(__file__).resolve().parent
 TABLE_START = "<!-- the table: written by python experiments.py -->\n"
@@ -49,7 +48,7 @@ def parse_args(argv=None):
                         help="folder for experiments.md, .json and .png (default: docs/; with "
                         "--quick, none: the table is only printed)")
     parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
-                        help="runs at a time (default: 2, one a core of a 2-core machine)")
+                        help="runs at a time: one a core of a 2-core machine")
     args = parser.parse_args(argv)
     try:
         import matplotlib  # noqa: F401  (drawn in draw())
@@ -65,7 +64,7 @@ def folder(text):
 
 def grid(quick):
     """Every run as (script, model name, state, seed, flags)."""
-    models, states, seeds = (QUICK["models"], QUICK["states"], QUICK["seeds"]) if quick else (MODELS, STATES, SEEDS)
+    models, states, seeds = (QUICK["models"], QUICK["states"], QUICK["seeds"]) if quick else (MODELS, cli.STATES, SEEDS)
     extra = QUICK["flags"] if quick else ()
     return [(script, model, state, seed, (*MODELS[model], "--state", state, "--seed", str(seed), *extra))
             for script, model, state, seed in product(SCRIPTS, models, states, seeds)]
@@ -73,15 +72,7 @@ def grid(quick):
 
 def run(script, flags, folder):
     """Run one script; what the .json keeps of its --report-json summary."""
-    handle, path = tempfile.mkstemp(dir=folder, suffix=".json")
-    os.close(handle)
-    process = cli.child([sys.executable, str(HERE / script), *flags, "--report-json", path],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # ends if this run does
-    _, errors = process.communicate()
-    if process.returncode:
-        last = (errors.strip().splitlines() or ["no message"])[-1]
-        sys.exit(f"{script} {' '.join(flags)} failed with exit status {process.returncode}: {last}")
-    summary = json.loads(Path(path).read_text())
+    _, _, summary = process.Script(script, flags, folder).finish()  # ends if this run does
     return {key: summary[key] for key in KEPT}
 
 
@@ -107,30 +98,22 @@ def table(rows):
 
 def draw(path, rows):
     """Accuracy and cross-entropy of every run, a panel a layout, with the layout's best."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(2, len(SCRIPTS), figsize=(6.5 * len(SCRIPTS), 8), squeeze=False)
-    for column, script in enumerate(SCRIPTS):
-        mine = [key for key in rows if key[0] == script]
-        for row, (measure, label) in enumerate((("accuracy", "held-out accuracy"),
-                                                 ("cross_entropy", "held-out cross-entropy, nats"))):
-            axis = axes[row][column]
-            for x, key in enumerate(mine):
-                values = [s["held_out"][measure] for s in rows[key]]
-                axis.scatter([x] * len(values), values, color="C0" if key[2] == "carry" else "C1", s=18,
-                             label={"carry": "state carried", "reset": "state reset"}[key[2]] if x < 2 else None)
-            best = rows[mine[0]][0]["best_possible"][measure]
-            axis.axhline(best, color="C2", linestyle="--", label=f"best this layout allows: {best:.4f}")
-            axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
-            axis.set_ylabel(label)
-            axis.set_title(SCRIPTS[script])
-            axis.legend(fontsize="small")
-    figure.tight_layout()
-    cli.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=90))
-    plt.close(figure)
+    with report.picture(path, 2, len(SCRIPTS), (6.5 * len(SCRIPTS), 8), dpi=90) as (_, axes):
+        for column, script in enumerate(SCRIPTS):
+            mine = [key for key in rows if key[0] == script]
+            for row, (measure, label) in enumerate((("accuracy", "held-out accuracy"),
+                                                     ("cross_entropy", "held-out cross-entropy, nats"))):
+                axis = axes[row][column]
+                for x, key in enumerate(mine):
+                    values = [s["held_out"][measure] for s in rows[key]]
+                    axis.scatter([x] * len(values), values, color="C0" if key[2] == "carry" else "C1", s=18,
+                                 label={"carry": "state carried", "reset": "state reset"}[key[2]] if x < 2 else None)
+                best = rows[mine[0]][0]["best_possible"][measure]
+                axis.axhline(best, color="C2", linestyle="--", label=f"best this layout allows: {best:.4f}")
+                axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
+                axis.set_ylabel(label)
+                axis.set_title(SCRIPTS[script])
+                axis.legend(fontsize="small")
 
 
 def main(argv=None):
@@ -140,7 +123,7 @@ def main(argv=None):
     jobs = grid(args.quick)
     out = args.out or (None if args.quick else HERE / "docs")
     if out:
-        cli.asked(*map(str, outputs(out)))
+        process.asked(*map(str, outputs(out)))
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run, script, flags, scratch) for script, *_, flags in jobs]
         try:
@@ -150,15 +133,15 @@ def main(argv=None):
         except BaseException:
             for future in futures:
                 future.cancel()  # no new run starts ...
-            for end in cli.STOPPERS:
-                end()  # ... and the runs under way end
+            process.end_children()  # ... and the runs under way end
             raise
     runs = [dict(model=model, state=state, seed=seed, **future.result())
             for (_, model, state, seed, _), future in zip(jobs, futures, strict=True)]
     text = table(grouped(runs))
+    if out:  # the files first: a stdout that fails cannot lose them
+        write(Path(out), text, runs)
     print(text, end="")
     if out:
-        write(Path(out), text, runs)
         print(f"\nwritten: {', '.join(map(str, outputs(out)))}")
 
 
@@ -188,10 +171,10 @@ def write(out, text, runs):
     page = page_path.read_text() if page_path.exists() else ""
     old = table_in(page)
     page = text if old is None else page.replace(TABLE_START + old + TABLE_END, TABLE_START + text + TABLE_END)
-    cli.write_atomically(page_path, lambda f: f.write(page.encode()))
-    cli.write_json(figures_path, runs)
+    process.write_atomically(page_path, lambda f: f.write(page.encode()))
+    process.write_json(figures_path, runs)
     draw(picture_path, grouped(runs))
 
 
 if __name__ == "__main__":
-    cli.run(main)  # Ctrl-C or SIGTERM ends the runs under way too: see cli.run
+    process.run(main)  # Ctrl-C or SIGTERM ends the runs under way too: see process.run

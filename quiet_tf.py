@@ -23,7 +23,7 @@ comes, up to a crash of the process itself.
 
 TensorFlow takes seconds to load, so it loads when `tf` or `keras` is first used: a script
 checks its flags, and answers --help, before it waits for TensorFlow. And it takes a second
-to unload, which cli.exit_now skips.
+to unload, which process.exit_now skips.
 """
 import atexit
 import functools
@@ -33,7 +33,7 @@ import re
 import subprocess
 import sys
 
-import cli
+import process
 
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
 INFO_LINE = rb"^I\d{4} [\d:.]+ +\d+ \S+\] "  # absl's format: I, date, time, thread, file:line]
@@ -88,7 +88,7 @@ def filter_stderr(noise):
         child.wait()
 
     atexit.register(drain)
-    cli.BEFORE_EXIT.append(drain)  # cli.exit_now leaves with os._exit, which skips atexit
+    process.before_exit(drain)  # process.exit_now leaves with os._exit, which skips atexit
 
 
 for name, value in QUIET.items():

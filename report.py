@@ -1,13 +1,15 @@
 """What both training scripts share after the model: the printed report, its JSON copy and
-the learning curve. Nothing here knows which layout it is reporting on: each script prints
-its own lane map, through lanes.py.
+the learning curve (experiments.py draws its picture the same way, through `picture`).
+Nothing here knows which layout it is reporting on: each script prints its own lane map,
+through lanes.py.
 """
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
-import cli
 import data
+import process
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}  # as the report prints them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
@@ -89,30 +91,39 @@ def outcome(summary):
     return "\n".join(lines) + "\n"
 
 
-def plot_curves(path, summaries):
-    """Training loss against steps, one panel a run, with the loss floors as lines."""
+@contextmanager
+def picture(path, rows, columns, size, dpi, **subplots):
+    """A matplotlib figure of rows x columns panels, `with picture(...) as (figure, axes)`: drawn
+    in the block, then laid out and written to the PNG file `path` whole (process.write_atomically)."""
     import matplotlib
 
     matplotlib.use("Agg")  # draw to a file; no screen needed
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(summaries), figsize=(6 * len(summaries), 4.2),
-                                sharey=True, squeeze=False)
-    for axis, summary in zip(axes[0], summaries, strict=True):
-        loss = np.array(summary["loss_history"])
-        window = min(50, len(loss))
-        axis.plot(loss, color="0.8", linewidth=0.6, label="loss at each step")
-        axis.plot(np.arange(window - 1, len(loss)), np.convolve(loss, np.ones(window) / window, "valid"),
-                  color="C0", linewidth=1.8, label=f"mean of {window} steps")
-        for (name, value), style in zip(summary["loss_floors"].items(), ("C3:", "C1--", "C2-."), strict=True):
-            axis.axhline(value, color=style[:2], linestyle=style[2:], label=f"{name}: {value:.3f}")
-        settings = summary["settings"]
-        axis.set_title(f"{summary['script']}: lanes of (batch {settings['batch_size']}, "
-                       f"time {settings['seq_len']}, 1)")
-        axis.set_xlabel("training step")
-        axis.set_ylim(0, 2.3)  # room for the legend above the curve
-        axis.legend(loc="upper right", fontsize="small")
-    axes[0][0].set_ylabel("training loss (cross-entropy, nats)")
-    figure.tight_layout()
-    cli.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=100))
-    plt.close(figure)
+    figure, axes = plt.subplots(rows, columns, figsize=size, squeeze=False, **subplots)
+    try:
+        yield figure, axes
+        figure.tight_layout()
+        process.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=dpi))
+    finally:
+        plt.close(figure)
+
+
+def plot_curves(path, summaries):
+    """Training loss against steps, one panel a run, with the loss floors as lines."""
+    with picture(path, 1, len(summaries), (6 * len(summaries), 4.2), dpi=100, sharey=True) as (_, axes):
+        for axis, summary in zip(axes[0], summaries, strict=True):
+            loss = np.array(summary["loss_history"])
+            window = min(50, len(loss))
+            axis.plot(loss, color="0.8", linewidth=0.6, label="loss at each step")
+            axis.plot(np.arange(window - 1, len(loss)), np.convolve(loss, np.ones(window) / window, "valid"),
+                      color="C0", linewidth=1.8, label=f"mean of {window} steps")
+            for (name, value), style in zip(summary["loss_floors"].items(), ("C3:", "C1--", "C2-."), strict=True):
+                axis.axhline(value, color=style[:2], linestyle=style[2:], label=f"{name}: {value:.3f}")
+            settings = summary["settings"]
+            axis.set_title(f"{summary['script']}: lanes of (batch {settings['batch_size']}, "
+                           f"time {settings['seq_len']}, 1)")
+            axis.set_xlabel("training step")
+            axis.set_ylim(0, 2.3)  # room for the legend above the curve
+            axis.legend(loc="upper right", fontsize="small")
+        axes[0][0].set_ylabel("training loss (cross-entropy, nats)")

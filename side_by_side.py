@@ -11,15 +11,12 @@ The columns need about 130 characters: in a narrower terminal (or COLUMNS=80, or
 a pipe, which counts as 80) the two reports come one after the other instead. With --plot,
 both learning curves go into one picture, side by side.
 """
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import cli
+import process
 import report
 
 SCRIPTS = ("broken_rnn.py", "fixed_rnn.py")
@@ -35,7 +32,7 @@ def parse_args(argv=None):
     parser.add_argument("--report-json", type=cli.writable_path, metavar="PATH",
                         help="also write both reports as JSON to PATH: {script: its --report-json}")
     args = parser.parse_args(argv)
-    cli.asked(args.report_json, args.plot)
+    process.asked(args.report_json, args.plot)
     return args
 
 
@@ -56,26 +53,20 @@ def main(argv=None):
     args = parse_args(argv)
     flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
              if value is not None and name not in ("plot", "report_json")]
-    here = os.path.dirname(os.path.abspath(__file__))
-    with tempfile.TemporaryDirectory() as folder:
-        reports = [os.path.join(folder, script + ".json") for script in SCRIPTS]
-        runs = [cli.child([sys.executable, os.path.join(here, script), *flags, "--report-json", path],
-                          text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # they end if this run does
-                for script, path in zip(SCRIPTS, reports, strict=True)]
-        cli.STOPPERS.append(lambda: shutil.rmtree(folder, ignore_errors=True))  # after the children end
-        outputs = [run.communicate() for run in runs]  # both train at once, one per core
-        for script, run, (_, errors) in zip(SCRIPTS, runs, outputs, strict=True):
+    with tempfile.TemporaryDirectory() as folder:  # inside this run's own $TMPDIR: see process.run
+        runs = [process.Script(script, flags, folder) for script in SCRIPTS]  # both train at once, one a core
+        outputs, summaries = [], []
+        for out, errors, summary in (run.finish() for run in runs):  # a failure ends this run too
             sys.stderr.write(errors)
-            if run.returncode:
-                sys.exit(f"{script} failed with exit status {run.returncode}")
-        summaries = [json.loads(Path(path).read_text()) for path in reports]
-    texts = (f"== {script}\n{out}" for script, (out, _) in zip(SCRIPTS, outputs, strict=True))
-    print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
-    if args.report_json:
-        cli.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
+            outputs.append(out)
+            summaries.append(summary)
+    if args.report_json:  # the files first: a stdout that fails cannot lose them
+        process.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
     if args.plot:
         report.plot_curves(args.plot, summaries)
+    texts = (f"== {script}\n{out}" for script, out in zip(SCRIPTS, outputs, strict=True))
+    print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
 
 
 if __name__ == "__main__":
-    cli.run(main)  # Ctrl-C or SIGTERM ends both scripts too: see cli.run
+    process.run(main)  # Ctrl-C or SIGTERM ends both scripts too: see process.run

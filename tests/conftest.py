@@ -1,83 +1,135 @@
-"""Run the scripts the way a user does: a subprocess, then read --report-json."""
+"""Run the programs the way a user does: a subprocess, then read its --report-json.
+
+Every run that loads TensorFlow for more than a moment is made once and shared: `runs.NAME`
+is its `Run`. They start as soon as the tests are collected, two at a time (one a core),
+while the tests that need none of them go first. This table is the whole list; PLANS below
+makes each one:
+
+  runs.NAME          the command, and what else                                 read by
+  side_by_side       side_by_side.py --plot --report-json, through a link in    test_side_by_side
+                     another folder, run from there; COLUMNS=80
+  broken, fixed      what side_by_side.py printed and wrote for each script,    test_rnn, test_docs
+                     as that script's own Run
+  broken_one_lane    broken_rnn.py --batch-size 1 --seq-len 50, matplotlib      test_rnn, test_docs
+                     unimportable
+  fixed_reset        fixed_rnn.py --state reset; TF_CPP_MIN_LOG_LEVEL=0 (all    test_rnn, test_docs,
+                     of TensorFlow's log: stderr alone)                         test_quiet_tf
+  lanes_examples     lanes_examples.py --report-json                            test_lanes_examples, test_docs
+  interrupted        fixed_rnn.py --batch-size 1 --seq-len 100000, Ctrl-C 1.5 s  test_process
+                     after its lane map
+  terminated         side_by_side.py, SIGTERM to its own pid once both          test_side_by_side
+                     children run
+
+Each TensorFlow process costs about 10 s of CPU before it trains, so no run is made twice.
+Every run, these and the quick ones the tests make themselves, gets a $TMPDIR of its own
+(`Run.tmpdir`), and test_process checks that each is left empty.
+"""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pasted
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENT = dict(os.environ)  # as the suite started: importing a script sets TensorFlow's switches in os.environ
+RUNS_AT_ONCE = 2  # one a core: with 3, the suite took about 8% longer, and 15% more CPU
+SCRATCH = Path(tempfile.mkdtemp(prefix="rnn-lesson-tests-"))  # every run's folders; removed at the end
+SAME_ARCHITECTURE = pytest.mark.skipif(  # training output is compared where it was made: tests/pasted.py
+    not pasted.made_here(), reason=f"the pasted training output was made on {pasted.MADE_ON[0]}; on this "
+    f"processor ({pasted.cpu()}) it has not been seen (docs/compatibility.md)")
 
 
 @dataclass
 class Run:
+    """One run of a program: what ran, what it printed, what it wrote."""
+
+    command: list  # the program and its flags, as given to python
     returncode: int
     stdout: str
     stderr: str
-    report: dict | None  # the --report-json file, if the run wrote one
-    plot: Path | None = None  # the --plot file, if asked for
-    settings_changed: dict = field(default_factory=dict)  # environment variables set on purpose
-    script: str = ""  # the program it ran
-    seconds: float = 0.0  # for a run stopped by a signal: how long it took to end
-    children: list = field(default_factory=list)  # for a run that started processes: their pids
+    folder: Path  # a folder of its own: --report-json, --plot and --out point into it
+    tmpdir: Path  # its $TMPDIR
+    env: dict = field(default_factory=dict)  # environment variables set on purpose
+    seconds: float = 0.0  # for a run stopped by a signal: how long it took to end after it
+    took: float = 0.0  # seconds from its start to its end
+    children: list = field(default_factory=list)  # for a run that starts processes: their pids
+
+    @property
+    def script(self):
+        return Path(self.command[0]).name
+
+    @property
+    def report(self):
+        """Its --report-json, read, if it was asked for one and wrote it."""
+        path = self.folder / "report.json"
+        return json.loads(path.read_text()) if path.exists() else None
 
 
-def start(script, *flags, report_path=None, env=None):
-    """Start `python script flags...` in the project folder; finish it with `finish`."""
-    extra = ["--report-json", str(report_path)] if report_path else []
-    process = subprocess.Popen([sys.executable, script, *map(str, flags), *extra], cwd=ROOT, env=env,
-                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return process, report_path
+def folders(name):
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
+    (folder / "tmp").mkdir()
+    return folder, folder / "tmp"
 
 
-def finish(started, timeout=120):
-    process, report_path = started
+def start(script, *flags, name=None, env=None, report=False, cwd=ROOT, stdout=subprocess.PIPE, closed=()):
+    """Start `python script flags...` (in the project folder, unless cwd says), with a folder and a
+    $TMPDIR of its own; FOLDER in a flag is that folder; `report`: --report-json into it; `stdout`:
+    a pipe, or a path to write it to; `closed`: the file descriptors (1, 2) it starts without,
+    as `>&-` leaves them. Finish it with `finish`."""
+    folder, tmpdir = folders(name or Path(script).stem)
+    started = time.monotonic()
+    command = [str(script), *(str(flag).replace("FOLDER", str(folder)) for flag in flags)]
+    command += ["--report-json", str(folder / "report.json")] if report else []
+    with open(stdout, "w") if isinstance(stdout, str) else nullcontext(stdout) as out:  # a path: written there
+        process = subprocess.Popen([sys.executable, *command], cwd=cwd, text=True, stdout=out, stderr=subprocess.PIPE,
+                                   env={**ENVIRONMENT, **(env or {}), "TMPDIR": str(tmpdir)},
+                                   preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None)
+    return process, Run(command, None, "", "", folder, tmpdir, env or {}, took=started)
+
+
+def finish(started, timeout=300):
+    process, result = started
     stdout, stderr = process.communicate(timeout=timeout)
-    report = None
-    if report_path and Path(report_path).exists():
-        report = json.loads(Path(report_path).read_text())
-    return Run(process.returncode, stdout, stderr, report)
+    result.stdout, result.stderr = stdout or "", stderr or ""
+    result.returncode, result.took = process.returncode, time.monotonic() - result.took
+    return result
 
 
-def run(script, *flags, report_path=None, env=None):
-    return finish(start(script, *flags, report_path=report_path, env=env))
+def run(script, *flags, **how):
+    """Run `python script flags...` to its end: see `start`."""
+    return finish(start(script, *flags, **how))
 
 
-def interrupted(script, *flags, report_path, when, after):
+def interrupted(script, *flags, when, after, **how):
     """Run a script, and send it Ctrl-C (SIGINT) `after` seconds after it prints a line starting
     with `when`; `seconds` is how long it took to end after that."""
-    process, _ = start(script, *flags, report_path=report_path)
+    process, result = start(script, *flags, **how)
     for line in process.stdout:
         if line.startswith(when):
             break
     time.sleep(after)
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=120)
-    return Run(process.returncode, stdout, stderr, None, seconds=time.monotonic() - sent)
+    result = finish((process, result))
+    result.seconds = time.monotonic() - sent
+    return result
 
 
-def closed_early(script, *flags, report_path, env):
-    """Run a script with its stdout read for one line and then closed, as `| head -1` does."""
-    process, _ = start(script, *flags, report_path=report_path, env=env)
-    first = process.stdout.readline()
-    process.stdout.close()
-    stderr = process.stderr.read()
-    process.wait(timeout=120)
-    report = json.loads(Path(report_path).read_text()) if Path(report_path).exists() else None
-    return Run(process.returncode, first, stderr, report)
-
-
-def terminated(script, *flags, after):
-    """Run a script that starts child processes, and send SIGTERM to its own pid alone (as a
+def signalled(script, *flags, signum, after, **how):
+    """Run a script that starts two child processes, and send `signum` to its own pid alone (as a
     supervisor or `kill` does, not to its process group) once it has started them and `after`
     seconds have passed. `children`: their pids; `seconds`: how long it took to end."""
-    process, _ = start(script, *flags)
+    process, result = start(script, *flags, **how)
     deadline, children = time.monotonic() + 30, []
     while len(children) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -85,80 +137,121 @@ def terminated(script, *flags, after):
                     for pid in (task / "children").read_text().split()]
     time.sleep(after)
     sent = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=120)
-    return Run(process.returncode, stdout, stderr, None, seconds=time.monotonic() - sent, children=children)
+    process.send_signal(signum)
+    result = finish((process, result))
+    result.seconds, result.children = time.monotonic() - sent, children
+    return result
 
 
-RUNS_AT_ONCE = 2  # one a core: with 3, the suite took about 8% longer here, and 15% more CPU
+def linked(script):
+    """A symbolic link to `script` in a folder of its own, as a user's ~/bin would hold one."""
+    link = Path(tempfile.mkdtemp(prefix="link-", dir=SCRATCH)) / script
+    link.symlink_to(ROOT / script)
+    return link
+
+
+def no_matplotlib():
+    """A folder whose `matplotlib` fails to import, as if it were not installed: for PYTHONPATH."""
+    folder = Path(tempfile.mkdtemp(prefix="no-matplotlib-", dir=SCRATCH))
+    (folder / "matplotlib").mkdir()
+    (folder / "matplotlib" / "__init__.py").write_text("raise ImportError('no matplotlib')\n")
+    return str(folder)
+
+
+PLANS = {  # runs.NAME: how it is made (the table above); the longest first
+    "side_by_side": lambda: run(linked("side_by_side.py"), "--plot", "FOLDER/both.png", report=True,
+                                cwd=SCRATCH, env={"COLUMNS": "80"}),  # a common width, too narrow for columns
+    "broken_one_lane": lambda: run("broken_rnn.py", "--batch-size", 1, "--seq-len", 50, report=True,
+                                   env={"PYTHONPATH": no_matplotlib()}),
+    "fixed_reset": lambda: run("fixed_rnn.py", "--state", "reset", report=True,
+                               env={"TF_CPP_MIN_LOG_LEVEL": "0"}),  # and TensorFlow's whole log asked for
+    "lanes_examples": lambda: run("lanes_examples.py", report=True),
+    # a run whose every compiled call takes minutes, stopped in the middle of one
+    "interrupted": lambda: interrupted("fixed_rnn.py", "--batch-size", 1, "--seq-len", 100_000, "--eval-positions", 1,
+                                       when="lane map", after=1.5, report=True),
+    "terminated": lambda: signalled("side_by_side.py", signum=signal.SIGTERM, after=0.5),
+}
+
+
+@dataclass
+class Runs:
+    """Every shared run, by name (the table above)."""
+
+    side_by_side: Run
+    broken: Run
+    fixed: Run
+    broken_one_lane: Run
+    fixed_reset: Run
+    lanes_examples: Run
+    interrupted: Run
+    terminated: Run
+
+    def all(self):
+        return [getattr(self, name) for name in self.__dataclass_fields__]
+
+
+def from_side_by_side(both, script):
+    """What side_by_side.py printed and wrote for one script (at 80 columns the two reports come
+    one after the other, each under its heading), as that script's own Run."""
+    broken_text, fixed_text = both.stdout.split("\n\n== fixed_rnn.py\n")
+    assert broken_text.startswith("== broken_rnn.py\n")
+    printed = {"broken_rnn.py": broken_text.removeprefix("== broken_rnn.py\n") + "\n", "fixed_rnn.py": fixed_text}
+    folder, tmpdir = folders(Path(script).stem)
+    (folder / "report.json").write_text(json.dumps(both.report[script]))
+    return Run([script, "(through side_by_side.py)"], both.returncode, printed[script], both.stderr, folder, tmpdir,
+               both.env)
+
+
+class FakeChild:
+    """Stands in for a script that process.child starts (process.Script does): it writes the report
+    `report(flags)` gives, prints a line, and exits with `returncode`; no TensorFlow. For tests of
+    what side_by_side.py and experiments.py do with their children's reports."""
+
+    report, returncode = staticmethod(lambda flags: {}), 0
+
+    def __init__(self, command, **popen):
+        path = command[command.index("--report-json") + 1]
+        self.script, self.flags = Path(command[1]).name, command[2:command.index("--report-json")]
+        if not self.returncode:
+            Path(path).write_text(json.dumps({"script": self.script, **self.report(self.flags)}))
+
+    def communicate(self):
+        return f"the report of {self.script}\n", "" if not self.returncode else "Traceback ...\nValueError: boom\n"
+
+
+_started = {}  # runs.NAME: its future, from the moment the tests are collected
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that need no shared run go first, while the runs are made."""
+    items.sort(key=lambda item: "runs" in getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_finish(session):
+    if any("runs" in getattr(item, "fixturenames", ()) for item in session.items):
+        pool = ThreadPoolExecutor(max_workers=RUNS_AT_ONCE)
+        _started.update({name: pool.submit(plan) for name, plan in PLANS.items()})
+        pool.shutdown(wait=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line: how long each shared run took, for whoever keeps the suite fast."""
+    done = {name: future.result() for name, future in _started.items() if future.done() and not future.exception()}
+    if done:
+        took = ", ".join(f"{name} {run.took:.0f} s" for name, run in done.items())
+        terminalreporter.write_line(f"shared runs: {took}")
+
+
+def pytest_sessionfinish(session):
+    for future in _started.values():
+        future.cancel()
+    shutil.rmtree(SCRATCH, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def runs(tmp_path_factory):
-    """Every run that takes TensorFlow more than a moment, RUNS_AT_ONCE at a time: both
-    scripts at their defaults (the seed's settings, seed 0), through side_by_side.py, which is
-    what `make demo` runs; another shape, other models and state policies; experiments.py
-    --quick, and one of its runs made again (the determinism test compares them); short runs
-    with a setting changed from outside, or diverging; the >>> examples of the pages and
-    lanes_examples.py; a run stopped with Ctrl-C in the middle of a long compiled call,
-    side_by_side.py stopped with SIGTERM, and a run whose stdout is closed early. Each
-    TensorFlow process costs seconds of CPU before it trains, so a run is made once, and
-    shared."""
-    folder = tmp_path_factory.mktemp("runs")
-    short = ("--steps", 2, "--eval-positions", 1)
-    (folder / "matplotlib").mkdir()  # a stand-in that fails to import, as if it were not installed
-    (folder / "matplotlib" / "__init__.py").write_text("raise ImportError('no matplotlib')\n")
-    (folder / "interrupted").mkdir()
-    plans = {  # name: (script and flags, environment variables to set); the longest first
-        "side by side": (("side_by_side.py", "--plot", folder / "both.png"),  # two runs at once
-                         {"COLUMNS": "80"}),  # a common terminal width, and too narrow for columns
-        "broken, one lane": (("broken_rnn.py", "--batch-size", 1, "--seq-len", 50),  # and no matplotlib
-                             {"PYTHONPATH": str(folder)}),
-        "fixed, state reset": (("fixed_rnn.py", "--state", "reset"), {}),
-        "experiments, quick": (("experiments.py", "--quick", "--out", folder), {}),  # two short runs
-        "lanes examples": (("lanes_examples.py",), {}),  # tf.data and Keras, no training
-        "pasted examples": (("tests/pasted.py", "--doctest"), {}),  # the >>> examples of README.md, docs/
-        # the big model of experiments.py, at a learning rate that makes it diverge at once
-        "diverged": (("fixed_rnn.py", "--units", 32, "--optimizer", "adam", "--learning-rate", "1e300",
-                      "--batch-size", 3, "--seq-len", 2, *short), {}),
-        # a flag that TensorFlow refuses
-        "fixed, bad TF_XLA_FLAGS": (("fixed_rnn.py", *short), {"TF_XLA_FLAGS": "--no_such_flag"}),
-    }
-
-    def one(number, name):
-        plan, env = plans[name]
-        report_path = folder / f"{number}.json" if plan[0].endswith(("_rnn.py", "_examples.py", "side_by_side.py")) \
-            else None
-        result = run(*plan, report_path=report_path, env={**os.environ, **env})
-        result.settings_changed, result.script = env, plan[0]
-        return result
-
-    with ThreadPoolExecutor(max_workers=RUNS_AT_ONCE) as pool:
-        futures = {name: pool.submit(one, number, name) for number, name in enumerate(plans)}
-        # a run whose every compiled call takes minutes, stopped in the middle of one
-        futures["interrupted"] = pool.submit(interrupted, "fixed_rnn.py", "--batch-size", 1, "--seq-len", 100_000,
-                                             "--eval-positions", 1, when="lane map", after=1.5,
-                                             report_path=folder / "interrupted" / "report.json")
-        # the fixed run of experiments.py --quick made again (the determinism test compares them),
-        # its stdout closed after one line, and TensorFlow's whole log asked for
-        futures["fixed, short"] = pool.submit(closed_early, "fixed_rnn.py", "--steps", 20, "--eval-positions", 100,
-                                              report_path=folder / "short.json",
-                                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"})
-        futures["side by side, terminated"] = pool.submit(terminated, "side_by_side.py", after=0.5)
-        done = {name: future.result() for name, future in futures.items()}
-    done["fixed, short"].settings_changed = {"TF_CPP_MIN_LOG_LEVEL": "0"}
-    done["interrupted"].plot = folder / "interrupted"  # the folder its report would have gone to
-    done["side by side"].plot = folder / "both.png"
-    done["experiments, quick"].plot = folder / "experiments.png"
-    done.update(split_side_by_side(done["side by side"]))
-    return done
-
-
-def split_side_by_side(both):
-    """side_by_side.py's run as one Run a script: its report (from --report-json) and what it
-    printed (at 80 columns the reports come one after the other, each under its heading)."""
-    broken_text, fixed_text = both.stdout.split("\n\n== fixed_rnn.py\n")
-    assert broken_text.startswith("== broken_rnn.py\n")
-    printed = {"broken": broken_text.removeprefix("== broken_rnn.py\n") + "\n", "fixed": fixed_text}
-    return {name: Run(both.returncode, printed[name], both.stderr, both.report[f"{name}_rnn.py"],  # stderr: both's
-                      plot=both.plot, script=f"{name}_rnn.py") for name in ("broken", "fixed")}
+def runs():
+    """Every shared run (the table above), once all are done."""
+    done = {name: future.result() for name, future in _started.items()}
+    both = done["side_by_side"]
+    return Runs(broken=from_side_by_side(both, "broken_rnn.py"), fixed=from_side_by_side(both, "fixed_rnn.py"),
+                **done)

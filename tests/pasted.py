@@ -2,7 +2,7 @@
 
     python tests/pasted.py            # check every pasted block: runs every command (a minute or two)
     python tests/pasted.py --write    # ... and rewrite the blocks that drifted
-    python tests/pasted.py --doctest  # only the >>> examples (what the test suite runs)
+    python tests/pasted.py --doctest  # only the >>> examples (the test suite runs them in its own process)
 
 Two kinds of block are pasted output:
 
@@ -11,11 +11,11 @@ Two kinds of block are pasted output:
   unless the command sets it;
 - a ```python block with >>> lines: a doctest. A file's blocks share one namespace.
 
-Training output depends on how the processor rounds: see cpu() and MADE_ON.
+Training output depends on the processor's architecture: see made_here() and MADE_ON.
 
 The test suite (tests/test_docs.py) checks both kinds on every `make test`. It runs the cheap
-commands itself, takes the training runs' output from the runs it makes anyway
-(tests/conftest.py), and runs the doctests through this file in a process of their own.
+commands itself, takes the output of those that load TensorFlow from the runs it makes anyway
+(tests/conftest.py), and runs the doctests (NumPy alone) in its own process.
 """
 import doctest
 import os
@@ -29,15 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx512_fp16",
                 "avx_vnni", "amx_tile", "asimd", "sve", "sve2")  # as /proc/cpuinfo names them
-MADE_ON = "x86_64: sse4_2 avx avx2 fma"  # cpu() where the pasted training output was made
+MADE_ON = ("x86_64", "AMD64")  # platform.machine() where the pasted training output was made (x86-64; AMD64 on Windows)
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 NO_FLAGS = doctest.OutputChecker()
 
 
 def cpu():
-    """The processor and the vector instructions that XLA may compile the training step with.
-    Two processors that differ here may round the training differently, and print other
-    digits: the pasted training output is compared only on a processor like MADE_ON."""
+    """The processor and its vector instructions, as /proc/cpuinfo names them: for messages."""
     flags = set()
     try:
         with open("/proc/cpuinfo") as info:
@@ -45,8 +43,24 @@ def cpu():
                 if line.startswith(("flags", "Features")):
                     flags |= set(line.partition(":")[2].split())
     except OSError:  # not Linux
-        return f"{platform.machine()}: unknown"
+        return f"{platform.machine()}: flags unknown"
     return f"{platform.machine()}: {' '.join(flag for flag in VECTOR_FLAGS if flag in flags)}"
+
+
+def made_here(machine=None):
+    """Is this the architecture the pasted training output was made on? Training output is the
+    same byte for byte on every x86-64 processor it was tried on, with or without AVX-512 or
+    AMX (docs/compatibility.md); on another architecture (arm64) it has not been seen, and the
+    comparison is skipped."""
+    return (machine or platform.machine()) in MADE_ON
+
+
+def first_difference(expected, got, lines=3):
+    """Where two texts part: the first differing line of each, with the lines after it."""
+    want, have = expected.splitlines(), got.splitlines()
+    at = next((i for i, (a, b) in enumerate(zip(want, have, strict=False)) if a != b), min(len(want), len(have)))
+    return (f"line {at + 1}:\n  pasted: " + "\n          ".join(want[at:at + lines])
+            + "\n  today:  " + "\n          ".join(have[at:at + lines]))
 
 
 def pages():
@@ -140,11 +154,11 @@ def want_offset(block, example):
 
 
 def main(argv):
-    if "--write" in argv and "--doctest" not in argv and cpu() != MADE_ON:
-        print(f"note: this processor is {cpu()!r}; the pasted training output says MADE_ON = {MADE_ON!r}. "
-              "If training blocks are rewritten, set MADE_ON to this one.")
+    if "--write" in argv and "--doctest" not in argv and not made_here():
+        print(f"note: this processor is {cpu()!r}; the pasted training output was made on {MADE_ON[0]}. "
+              "If training blocks are rewritten, set MADE_ON to this architecture.")
     sys.path.insert(0, str(ROOT))
-    import quiet_tf  # noqa: F401  (TensorFlow's INFO lines off, as in the scripts)
+    import quiet_tf  # noqa: F401  (TensorFlow's INFO lines off, as in the scripts, for examples that load it)
 
     write, only_doctests = "--write" in argv, "--doctest" in argv
     drifted = 0

@@ -1,26 +1,21 @@
-"""Nothing surprising under faults and bad input: pipes, Ctrl-C and SIGTERM, memory, paths,
-divergence (docs/faults.md)."""
-import json
-import math
+"""process.py: how a program behaves as a process when things go wrong (docs/faults.md lists
+each case): stdout that fails, Ctrl-C and signals, $TMPDIR, memory and containers, paths,
+permissions and links. The quick programs run here as a user runs them; the long ones are
+conftest.py's shared runs (`runs.NAME`)."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
-from conftest import ROOT, run
+from conftest import ROOT, finish, run, start
 
 import cli
-import report
-
-
-# --- a closed stdout -------------------------------------------------------------------------
-def test_a_closed_stdout_ends_the_output_quietly_and_the_report_is_still_written(runs):
-    result = runs["fixed, short"]  # stdout read for one line, then closed, as `| head -1` does
-    assert result.stdout.startswith("The answer's layout")
-    assert result.returncode == 0 and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
-    assert result.report["verdict"] and len(result.report["loss_history"]) == 20  # the whole run, written
+import process
 
 
 def closed_pipe():
@@ -30,17 +25,32 @@ def closed_pipe():
     return os.fdopen(write_end, "w", buffering=1)
 
 
-def test_a_closed_stdout_with_files_to_write_is_ignored_so_that_they_are_written(monkeypatch):
-    monkeypatch.setattr(cli, "ASKED", ["report.json"])
-    stdout = cli.QuietWhenClosed(closed_pipe())
-    print("a line nobody reads", file=stdout)  # no BrokenPipeError: the run goes on
-    print("and another", file=stdout)
-    assert stdout.gone
+def run_here(monkeypatch, main, exit_now=None):
+    """process.run(main) inside the test process: its exit is a SystemExit, pytest's handlers,
+    streams and $TMPDIR stay."""
+    monkeypatch.setattr(process, "exit_now", exit_now or (lambda status=0: (_ for _ in ()).throw(SystemExit(status))))
+    monkeypatch.setattr(process, "interactive", lambda: False)
+    monkeypatch.setattr(sys, "stdout", sys.stdout)  # process.run wraps it; put it back afterwards
+    monkeypatch.setattr(process, "catch_signals", lambda: None)  # pytest's own handlers stay
+    monkeypatch.setattr(process, "_keep_temporary_files", lambda: None)
+    monkeypatch.setattr(process, "_run", process._Run())
+    process.run(main)
 
 
-def test_a_closed_stdout_with_nothing_else_to_write_ends_the_run_as_sigpipe_would(monkeypatch):
-    monkeypatch.setattr(cli, "ASKED", [])
-    stdout = cli.QuietWhenClosed(closed_pipe())
+# --- stdout: closed, full, failing ------------------------------------------------------------
+# lanes_examples.py seed is a program like the others (process.run), and needs no TensorFlow
+def test_a_closed_pipe_ends_the_output_quietly_and_the_report_is_still_written():
+    started, result = start("lanes_examples.py", "seed", report=True)
+    first = started.stdout.readline()  # one line, then the reader goes, as `| head -1` does
+    started.stdout.close()
+    result.stderr, result.returncode = started.stderr.read(), started.wait(timeout=60)
+    assert first == "== seed\n" and result.returncode == 0 and result.stderr == ""  # no traceback, no word
+    assert result.report["seed, broken"]["ok"] is False  # the whole run, written
+
+
+def test_a_closed_pipe_with_nothing_else_to_write_ends_the_run_as_sigpipe_would(monkeypatch):
+    monkeypatch.setattr(process._run, "asked", [])
+    stdout = process._Stdout(closed_pipe())
 
     def main():
         print("a line nobody reads", file=stdout)
@@ -51,40 +61,55 @@ def test_a_closed_stdout_with_nothing_else_to_write_ends_the_run_as_sigpipe_woul
     assert ended.value.code == 128 + 13  # SIGPIPE's number: what a shell shows for `yes | head -1`
 
 
-def run_here(monkeypatch, main, exit_now=None):
-    """cli.run(main) inside the test process: its exit is a SystemExit, pytest's handlers stay."""
-    monkeypatch.setattr(cli, "exit_now", exit_now or (lambda status=0: (_ for _ in ()).throw(SystemExit(status))))
-    monkeypatch.setattr(cli, "interactive", lambda: False)
-    monkeypatch.setattr(sys, "stdout", sys.stdout)  # cli.run wraps it; put it back afterwards
-    monkeypatch.setattr(cli, "catch_signals", lambda: None)  # pytest's own handlers stay
-    cli.run(main)
+@pytest.mark.parametrize("how, why", [({"stdout": "/dev/full"}, "No space left on device"),
+                                      ({"closed": (1,)}, "it is closed")], ids=["full", "closed"])
+@pytest.mark.parametrize("asked", [True, False], ids=["with a report", "without"])
+def test_a_failing_stdout_still_writes_the_report_says_so_and_exits_1(how, why, asked):
+    result = run("lanes_examples.py", "seed", report=asked, **how)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr  # one line, no traceback
+    assert lines[0].startswith(f"lanes_examples.py: stdout failed ({why}), so the output stopped")
+    assert (result.report is not None) == asked
+    assert (f"{result.folder / 'report.json'} was written" in lines[0]) == asked
+    assert os.listdir(result.tmpdir) == []
 
 
-# --- Ctrl-C and SIGTERM ----------------------------------------------------------------------
+def test_a_closed_stderr_changes_no_exit_status():
+    assert run("fixed_rnn.py", "--help", closed=(2,)).returncode == 0
+    refused = run("fixed_rnn.py", "--steps", "0", closed=(2,))
+    assert refused.returncode == 2 and refused.stdout == ""  # the message went nowhere, not to stdout
+    succeeded = run("lanes_examples.py", "seed", report=True, closed=(2,))
+    assert succeeded.returncode == 0 and succeeded.report["seed, fixed"]["ok"]
+
+
+# --- Ctrl-C, SIGTERM, SIGQUIT -----------------------------------------------------------------
 def test_ctrl_c_stops_a_run_at_once_in_the_middle_of_a_long_compiled_call(runs):
     # --seq-len 100000: one compiled call trains 300 steps of 100,000 time steps, minutes long
-    result = runs["interrupted"]
+    result = runs.interrupted
     assert result.returncode == 128 + signal.SIGINT
     assert result.seconds < 2.0, result.seconds
-    assert "Traceback" not in result.stderr
-    report_path = result.plot / "report.json"  # the folder its report would have gone to
-    assert result.stderr == f"interrupted: {report_path} was not written\n"
-    assert list(result.plot.iterdir()) == []  # and nothing half-written, no temporary file
+    assert result.stderr == f"interrupted: {result.folder / 'report.json'} was not written\n"  # and no traceback
+    assert sorted(os.listdir(result.folder)) == ["tmp"]  # nothing half-written, no temporary file
 
 
-def test_sigterm_to_side_by_side_ends_its_children_too(runs):
-    result = runs["side by side, terminated"]  # SIGTERM to its own pid, not to its process group
-    assert len(result.children) == 2
-    assert result.returncode == 128 + signal.SIGTERM and result.seconds < 5.0
-    assert result.stderr == "terminated\n"  # nothing from the children: only the run that stops speaks
-    assert [pid for pid in result.children if os.path.exists(f"/proc/{pid}")] == []
+@pytest.mark.parametrize("signum", [signal.SIGQUIT, signal.SIGHUP], ids=["SIGQUIT", "SIGHUP"])
+def test_sigquit_and_sighup_stop_a_run_as_sigterm_does_and_leave_no_temporary_files(signum):
+    # a program of one line, run by process.run as every program here is: it makes a temporary
+    # folder (as side_by_side.py does for its children's reports) and waits
+    code = ("import sys, tempfile, time; sys.path.insert(0, '.'); import process\n"
+            "def main():\n    tempfile.mkdtemp()\n    print('ready', flush=True)\n    time.sleep(60)\n"
+            "process.run(main)\n")
+    started, result = start("-c", code)
+    assert started.stdout.readline() == "ready\n"
+    started.send_signal(signum)
+    result = finish((started, result))
+    assert result.returncode == 128 + signum and result.stderr == process.SIGNALS[signum.name] + "\n"
+    assert os.listdir(result.tmpdir) == []
 
 
 def test_a_stop_from_the_main_thread_is_not_kept_waiting(monkeypatch, capsys):
     # on Windows Ctrl-C reaches the main thread as KeyboardInterrupt, and it stops the run itself
-    monkeypatch.setattr(cli, "STOPPING", [])
-    monkeypatch.setattr(cli, "WRITING", threading.Lock())
-    monkeypatch.setattr(cli.os, "_exit", lambda status: (_ for _ in ()).throw(SystemExit(status)))
+    monkeypatch.setattr(process.os, "_exit", lambda status: (_ for _ in ()).throw(SystemExit(status)))
     monkeypatch.setattr(sys, "stdout", sys.stdout)
     monkeypatch.setattr(sys, "stderr", sys.stderr)
 
@@ -92,19 +117,27 @@ def test_a_stop_from_the_main_thread_is_not_kept_waiting(monkeypatch, capsys):
         raise KeyboardInterrupt
 
     with pytest.raises(SystemExit) as ended:
-        run_here(monkeypatch, main, exit_now=cli.exit_now)
+        run_here(monkeypatch, main, exit_now=process.exit_now)
     assert ended.value.code == 128 + signal.SIGINT
 
 
-def test_the_interrupt_message_says_which_files_exist(monkeypatch):
-    monkeypatch.setattr(cli, "ASKED", ["int.json", "int.png"])
-    monkeypatch.setattr(cli, "WRITTEN", ["int.json"])
-    assert cli.stop_message(signal.SIGINT) == "interrupted: int.json was written; int.png was not written"
-    monkeypatch.setattr(cli, "WRITTEN", [])
-    assert cli.stop_message(signal.SIGTERM) == ("terminated: int.json was not written; "
-                                                "int.png was not written")
-    monkeypatch.setattr(cli, "ASKED", [])
-    assert cli.stop_message(signal.SIGINT) == "interrupted"
+def test_the_stop_message_says_which_files_exist(monkeypatch):
+    monkeypatch.setattr(process._run, "asked", ["int.json", "int.png"])
+    monkeypatch.setattr(process._run, "written", ["int.json"])
+    assert process.stop_message(signal.SIGINT) == "interrupted: int.json was written; int.png was not written"
+    monkeypatch.setattr(process._run, "written", [])
+    assert process.stop_message(signal.SIGTERM) == "terminated: int.json was not written; int.png was not written"
+    monkeypatch.setattr(process._run, "asked", [])
+    assert process.stop_message(signal.SIGINT) == "interrupted"
+    assert process.stop_message(signal.SIGQUIT) == "quit"
+
+
+# --- $TMPDIR -------------------------------------------------------------------------------------
+def test_no_run_leaves_anything_in_its_tmpdir(runs):
+    # every shared run had a $TMPDIR of its own: those that ended normally, by an error (the stdout
+    # that failed), by Ctrl-C, SIGTERM and SIGQUIT; TensorFlow's AutoGraph files went with it
+    for result in runs.all():
+        assert os.listdir(result.tmpdir) == [], result.command
 
 
 # --- memory --------------------------------------------------------------------------------
@@ -129,28 +162,97 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_with_its_estimate():
     assert "this run needs about 50" in result.stderr and "GiB of memory" in result.stderr  # about 50,000 GiB
 
 
+def fake_system(root, meminfo_kb, cgroup_lines, files):
+    """A /proc and /sys under `root`, as a container shows them."""
+    (root / "proc/self").mkdir(parents=True)
+    (root / "proc/meminfo").write_text(f"MemTotal: 99999999 kB\nMemAvailable: {meminfo_kb} kB\n")
+    (root / "proc/self/cgroup").write_text("".join(line + "\n" for line in cgroup_lines))
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("cgroup_lines, files, expected", [
+    # cgroup v2: 600 MB, 100 MB of it used
+    (["0::/docker/abc"], {"sys/fs/cgroup/docker/abc/memory.max": "629145600", "sys/fs/cgroup/docker/abc/memory.current":
+                          "104857600"}, (524288000, "sys/fs/cgroup/docker/abc/memory.max")),
+    # cgroup v2, the limit on the level above
+    (["0::/a/b"], {"sys/fs/cgroup/a/b/memory.max": "max", "sys/fs/cgroup/a/b/memory.current": "0",
+                   "sys/fs/cgroup/a/memory.max": "1073741824", "sys/fs/cgroup/a/memory.current": "73741824"},
+     (1000000000, "sys/fs/cgroup/a/memory.max")),
+    # cgroup v1
+    (["4:memory:/kube/pod", "3:cpu:/kube/pod"], {"sys/fs/cgroup/memory/kube/pod/memory.limit_in_bytes": "629145600",
+                                                 "sys/fs/cgroup/memory/kube/pod/memory.usage_in_bytes": "0"},
+     (629145600, "sys/fs/cgroup/memory/kube/pod/memory.limit_in_bytes")),
+    # cgroup v1 without a limit (a number near 2**63): what is free
+    (["4:memory:/"], {"sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712",
+                      "sys/fs/cgroup/memory/memory.usage_in_bytes": "5"}, (2 ** 33, "free")),
+    # no cgroup readable: what is free, as before
+    ([], {}, (2 ** 33, "free")),
+], ids=["v2", "v2, above", "v1", "v1, no limit", "none"])
+def test_memory_room_is_what_the_container_allows(tmp_path, cgroup_lines, files, expected):
+    root = fake_system(tmp_path, 2 ** 33 // 1024, cgroup_lines, files)  # 8 GiB free
+    room, limit = process.memory_room(root)
+    assert room == expected[0]
+    assert limit == "free" if expected[1] == "free" else limit == f"the cgroup's limit ({root / expected[1]})"
+
+
+def test_a_run_too_big_for_its_containers_limit_is_refused_naming_the_limit(tmp_path):
+    # a real cgroup (v1, as this machine has), limited to 600 MB: the shape that needs 1.8 GiB is
+    # refused before TensorFlow loads, not killed by the kernel with nothing said
+    memory = "/sys/fs/cgroup/memory"
+    group = os.path.join(memory, f"rnn-lesson-test-{os.getpid()}")
+    try:
+        os.mkdir(group)
+    except OSError as error:
+        pytest.skip(f"cannot make a cgroup here ({error.strerror}: it needs root and cgroup v1's memory controller)")
+    try:
+        with open(os.path.join(group, "memory.limit_in_bytes"), "w") as limit:
+            limit.write(str(600 * 2 ** 20))
+        result = subprocess.run(
+            ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$0" fixed_rnn.py --batch-size 1000 '
+                         "--seq-len 100 --units 128 --layers 2", sys.executable],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    finally:
+        os.rmdir(group)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert f"the cgroup's limit ({group}/memory.limit_in_bytes) leaves 0.6 GiB" in result.stderr
+
+
 def test_running_out_of_memory_anyway_is_one_line(monkeypatch, capsys):
-    class ResourceExhaustedError(Exception):  # what TensorFlow raises, by name: cli.py does not import it
+    class ResourceExhaustedError(Exception):  # what TensorFlow raises, by name: process.py does not import it
         pass
 
-    def main():
+    def main():  # a training script's: its flags say how to ask for a smaller run
+        process.if_out_of_memory(cli.SMALLER_RUN)
         raise ResourceExhaustedError("OOM when allocating tensor with shape[1000,100,4096]\nmore detail")
 
     with pytest.raises(SystemExit) as ended:
         run_here(monkeypatch, main)
     assert ended.value.code == 1
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1 and "out of memory (OOM when allocating tensor with shape[1000,100,4096])" in lines[0]
+    assert lines == [f"{os.path.basename(sys.argv[0])}: out of memory (OOM when allocating tensor with "
+                     f"shape[1000,100,4096]); {cli.SMALLER_RUN}"]
 
 
-# --- the report's file ---------------------------------------------------------------------
+# --- the report's file: links, devices, permissions ---------------------------------------------
 def test_a_symbolic_link_is_written_through(tmp_path):
     target, link = tmp_path / "target.json", tmp_path / "link.json"
     target.write_text("old")
     link.symlink_to(target)
-    cli.write_atomically(str(link), lambda out: out.write(b"new"))
+    process.write_atomically(str(link), lambda out: out.write(b"new"))
     assert link.is_symlink() and target.read_text() == "new"
     assert sorted(os.listdir(tmp_path)) == ["link.json", "target.json"]
+
+
+def test_a_hard_link_is_left_with_the_old_file(tmp_path):
+    # the report is a new file renamed into place, as mv does: another name for the old one keeps it
+    path, other = tmp_path / "report.json", tmp_path / "other-name.json"
+    path.write_text("old")
+    os.link(path, other)
+    process.write_atomically(str(path), lambda out: out.write(b"new"))
+    assert path.read_text() == "new" and other.read_text() == "old"
 
 
 def test_a_fifo_is_written_in_place_never_replaced(tmp_path):
@@ -159,9 +261,17 @@ def test_a_fifo_is_written_in_place_never_replaced(tmp_path):
     got = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
-    cli.write_atomically(str(fifo), lambda out: out.write(b"through the pipe"))
+    process.write_atomically(str(fifo), lambda out: out.write(b"through the pipe"))
     reader.join(10)
     assert got == [b"through the pipe"] and fifo.is_fifo()
+
+
+def test_dev_stdout_is_written_in_place():
+    # /dev/stdout leads to a pipe here, which no other path names: it is written, never replaced
+    code = "import process; process.write_atomically('/dev/stdout', lambda out: out.write(b'through stdout'))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == b"through stdout", done.stderr
+    assert os.path.islink("/dev/stdout")
 
 
 def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -173,51 +283,78 @@ def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
         raise RuntimeError("crash")
 
     with pytest.raises(RuntimeError):
-        cli.write_atomically(path, write_half_then_crash)
+        process.write_atomically(path, write_half_then_crash)
     assert path.read_text() == "old" and os.listdir(tmp_path) == ["report.json"]  # no leftovers
-    cli.write_atomically(path, lambda out: out.write(b"new"))
-    assert path.read_text() == "new" and os.listdir(tmp_path) == ["report.json"]
-    assert path.stat().st_mode & 0o777 == 0o666 & ~cli.UMASK  # readable as any new file is
 
 
-# --- divergence ------------------------------------------------------------------------------
-def test_a_diverged_run_says_so_and_its_json_stays_strict(runs):
-    result = runs["diverged"]  # Adam at a learning rate of 1e300, 32 units
-    assert result.returncode == 0 and result.stderr == ""
-    assert "2 LSTM layers x 32" in result.stdout and "Adam 1e+300" in result.stdout  # the flags reached it
-    assert result.report["verdict"] == "diverged: the loss became nan at step 1, so nothing was learned"
-    assert "training stopped: the loss became nan at step 1. Try a lower --learning-rate" in result.stdout
-    assert result.stdout.rstrip().endswith(f"verdict: {result.report['verdict']}")
-    assert result.report["loss_history"][1] is None  # NaN is written as null: strict JSON
-
-    def refuse(constant):
-        raise ValueError(constant)
-
-    json.loads(json.dumps(result.report), parse_constant=refuse)  # what JSON.parse and jq accept
+def test_a_new_report_gets_the_umask_and_a_replaced_one_keeps_its_mode(tmp_path):
+    new = tmp_path / "new.json"
+    process.write_atomically(new, lambda out: out.write(b"new"))
+    assert new.stat().st_mode & 0o777 == 0o666 & ~process.UMASK  # as `>` makes a file
+    private = tmp_path / "private.json"
+    private.write_text("old")
+    private.chmod(0o600)
+    process.write_atomically(private, lambda out: out.write(b"new"))
+    assert private.read_text() == "new" and private.stat().st_mode & 0o777 == 0o600  # still private
 
 
-def test_the_verdict_never_calls_a_diverged_run_learned():
-    learned = {"accuracy": 0.99, "current_bit_accuracy": 1.0}
-    assert report.verdict(learned, [1.3, 0.1]) == "learned all four classes"
-    assert report.verdict(learned, [1.3, math.inf, math.nan]).startswith("diverged: the loss became inf at step 1")
+def test_root_replacing_another_users_report_keeps_its_owner(tmp_path):
+    if os.getuid() != 0:
+        pytest.skip("only root can write another user's file in place of it")
+    path = tmp_path / "theirs.json"
+    path.write_text("old")
+    os.chown(path, 65534, 65534)  # nobody's
+    process.write_atomically(path, lambda out: out.write(b"new"))
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
 
 
-def test_strict_json_writes_what_is_not_finite_as_null(tmp_path):
-    path = tmp_path / "report.json"
-    cli.write_json(str(path), {"loss": [1.0, math.nan], "nested": {"x": -math.inf}})
-    assert path.read_text() == '{\n "loss": [\n  1.0,\n  null\n ],\n "nested": {\n  "x": null\n }\n}\n'
+def as_nobody(function):
+    """function() in a child process run as user nobody, when this one is root; its result or error."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root, answer down the pipe, leave at once
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            answer = repr(function())
+        except BaseException as error:  # noqa: BLE001 (any answer goes back)
+            answer = f"raised {error!r}"
+        os.write(write_end, answer.encode())
+        os._exit(0)
+    os.close(write_end)
+    answer = os.read(read_end, 10_000).decode()
+    os.waitpid(pid, 0)
+    return answer
 
 
-def test_one_step_is_one_step():
-    settings = dict(seed=0, steps=1, batch_size=7, seq_len=50, units=5, layers=2, optimizer="sgd",
-                    learning_rate=0.1, state="carry", clip_norm=10.0)
-    assert "| 1 step |" in report.header("title", settings)
-    assert "| 2 steps |" in report.header("title", {**settings, "steps": 2})
+def test_a_report_the_user_could_not_write_with_a_shell_is_refused_at_start_up():
+    # read-only: refused for anyone but root, as `>` would be; the folder is writable all the same
+    folder = Path(tempfile.mkdtemp(dir="/tmp" if os.path.isdir("/tmp") else None))  # one that nobody reaches too
+    folder.chmod(0o777)
+    read_only = folder / "read-only.json"
+    read_only.write_text("old")
+    read_only.chmod(0o444)
+    if os.getuid() == 0:
+        read_only.chmod(0o444)
+        os.chown(read_only, 0, 0)
+        assert as_nobody(lambda: process.writable(str(read_only))) == repr(
+            f"cannot write {str(read_only)!r}: Permission denied")
+        assert process.writable(str(read_only)) is None  # root may, as with `>`
+    else:
+        assert process.writable(str(read_only)) == f"cannot write {str(read_only)!r}: Permission denied"
+    assert read_only.read_text() == "old"  # looked at, not touched
+    shutil.rmtree(folder)
 
 
-def test_dev_stdout_is_written_in_place():
-    # /dev/stdout leads to a pipe here, which no other path names: it is written, never replaced
-    code = "import cli; cli.write_atomically('/dev/stdout', lambda out: out.write(b'through stdout'))"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
-    assert done.returncode == 0 and done.stdout == b"through stdout", done.stderr
-    assert os.path.islink("/dev/stdout")
+def test_an_immutable_report_is_refused_at_start_up(tmp_path):
+    path = tmp_path / "immutable.json"
+    path.write_text("old")
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not possible here (it needs root, and a file system that keeps the flag)")
+    try:
+        result = run("lanes_examples.py", "seed", "--report-json", path)
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    assert result.returncode == 2 and result.stdout == "" and len(result.stderr.splitlines()) == 1
+    assert f"cannot write {str(path)!r}: Operation not permitted" in result.stderr
+    assert path.read_text() == "old"

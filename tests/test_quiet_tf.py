@@ -1,4 +1,5 @@
-"""Quiet by design, and what must still get through: the install, the log settings, the filter."""
+"""quiet_tf.py: quiet by design, and what must still get through: the install, the log settings,
+the filter."""
 import re
 import subprocess
 import sys
@@ -29,17 +30,18 @@ def test_every_platform_gets_exactly_one_tensorflow(platform):
     assert chosen == [expected]  # the CPU-only wheel where it is built, the full one elsewhere
 
 
-def test_tensorflow_errors_still_reach_the_user(runs):
-    # TensorFlow refuses an unknown XLA flag with a fatal log line: it must not be swallowed
-    result = runs["fixed, bad TF_XLA_FLAGS"]
-    assert result.returncode != 0
-    assert "Unknown flag in TF_XLA_FLAGS: --no_such_flag" in result.stderr
+def test_tensorflow_errors_still_reach_the_user():
+    # TensorFlow refuses an unknown XLA flag with a fatal log line: nothing may swallow it. With the
+    # pinned install nothing filters stderr at all; where a filter runs, it passes such lines on
+    fatal = b"F0000 00:00:1795787478.312104    5149 parse_flags_from_env.cc:234] Unknown flag in TF_XLA_FLAGS\n"
+    noise = quiet_tf.unhidden_noise()
+    assert noise is None or not noise.search(fatal)
 
 
 def test_the_users_log_level_wins(runs):
     # TF_CPP_MIN_LOG_LEVEL=0 asks for every line; XLA's INFO line at the first compile is one
-    result = runs["fixed, short"]
-    assert result.settings_changed["TF_CPP_MIN_LOG_LEVEL"] == "0"
+    result = runs.fixed_reset
+    assert result.env["TF_CPP_MIN_LOG_LEVEL"] == "0"
     assert result.returncode == 0 and "Compiled cluster using XLA" in result.stderr
 
 

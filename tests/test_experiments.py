@@ -1,0 +1,104 @@
+"""experiments.py: the grid behind docs/experiments.md, its table, its files and its failures."""
+import errno
+import json
+import os
+import sys
+
+import pytest
+from conftest import ROOT, FakeChild, run
+
+import experiments
+import process
+
+
+@pytest.mark.parametrize("flags", [["--jobs", "0"], ["--out", "/no/such/folder"], ["--steps", "5"]], ids=" ".join)
+def test_experiments_refuses_bad_input_in_one_line(flags):
+    result = run("experiments.py", *flags)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "experiments.py" in result.stderr and result.stdout == ""
+
+
+def test_its_help_gives_each_default_once():
+    result = run("experiments.py", "--help")
+    assert result.returncode == 0 and all(line.count("(default") <= 1 for line in result.stdout.splitlines())
+    assert result.stdout.count("(default: 2)") == 1
+
+
+def figures(flags):
+    """A report for a run of the grid with these flags, as a script would write it (KEPT)."""
+    seed = int(flags[flags.index("--seed") + 1])
+    return {"settings": {"seed": seed, "flags": flags}, "held_out": {"accuracy": 0.5 + seed / 10, "positions": 100,
+                                                                      "cross_entropy": 0.7},
+            "best_possible": {"accuracy": 0.505, "cross_entropy": 0.693}}
+
+
+class FullDisk:
+    """A stdout on a full disk: every write fails, as `> /dev/full` does."""
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self):
+        pass
+
+    def fileno(self):
+        raise ValueError("no file")
+
+
+def test_quick_writes_its_table_and_picture_even_when_stdout_fails(monkeypatch, tmp_path):
+    # experiments.py --quick --out FOLDER > /dev/full: the files come first, then the printing
+    # fails, and the run says so as it ends (process.exit_now: test_process.py). Its two runs are
+    # stood in for by children that write a report (FakeChild): no TensorFlow
+    monkeypatch.setattr(process, "_run", process._Run())
+    monkeypatch.setattr(process, "child", type("Child", (FakeChild,), {"report": staticmethod(figures)}))
+    monkeypatch.setattr(sys, "stdout", process._Stdout(FullDisk()))
+    experiments.main(["--quick", "--out", str(tmp_path)])
+    page = (tmp_path / "experiments.md").read_text()
+    saved = json.loads((tmp_path / "experiments.json").read_text())
+    assert page == experiments.table(experiments.grouped(saved))  # the table its figures make
+    rows = [line for line in page.splitlines() if line.startswith("| ")][2:]  # under the heading
+    assert len(rows) == 2  # one model, one state policy, one seed: a row for each layout
+    assert rows[0].startswith("| broken") and rows[1].startswith("| fixed")
+    assert (tmp_path / "experiments.png").read_bytes().startswith(b"\x89PNG")
+    assert process._run.stdout_failed == "No space left on device"
+    assert list(map(str, process._run.written)) == [str(path) for path in experiments.outputs(tmp_path)]
+
+
+def test_a_run_that_fails_stops_the_grid_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(process, "_run", process._Run())
+    monkeypatch.setattr(process, "child", type("Child", (FakeChild,), {"returncode": 1}))
+    with pytest.raises(SystemExit) as ended:
+        experiments.main(["--quick", "--out", str(tmp_path)])
+    assert str(ended.value.code).endswith("failed with exit status 1")
+    assert "ValueError: boom" in capsys.readouterr().err  # what the failing script said, passed on
+    assert os.listdir(tmp_path) == []  # nothing written
+
+
+def test_every_run_of_the_grid_is_one_the_scripts_take():
+    # the grid's flags, quick or not, as fixed_rnn.py parses them (a renamed flag would fail here)
+    import fixed_rnn
+
+    for script, model, state, seed, flags in experiments.grid(False) + experiments.grid(True):
+        args = fixed_rnn.parse_args(list(flags))
+        assert (args.state, args.seed) == (state, seed), (script, model)
+
+
+def test_the_grids_table_is_the_one_its_figures_make():
+    # the grid takes minutes, so it is not run again here: its table must be the one its saved
+    # figures make (and three of its runs are made again: test_rnn.py's test_same_seed_same_report)
+    page = (ROOT / "docs" / "experiments.md").read_text()
+    figures = json.loads((ROOT / "docs" / "experiments.json").read_text())
+    assert len(figures) == 36
+    assert experiments.table_in(page) == experiments.table(experiments.grouped(figures))
+
+
+def test_a_bigger_model_with_adam_stays_at_the_broken_ceiling():
+    # 32 units a layer (33 times the weights) and Adam: no model can see what the layout hides.
+    # The grid's saved runs (3 seeds, both state policies), not a new one here
+    figures = json.loads((ROOT / "docs" / "experiments.json").read_text())
+    big = [f for f in figures if f["script"] == "broken_rnn.py" and f["settings"]["units"] == 32]
+    assert len(big) == 6
+    assert {(f["settings"]["optimizer"], f["settings"]["learning_rate"]) for f in big} == {("adam", 0.01)}
+    for figure in big:
+        assert figure["held_out"]["accuracy"] <= 0.515, figure  # the ceiling is 0.505
+        assert figure["held_out"]["current_bit_accuracy"] >= 0.98, figure  # ... and it does reach it

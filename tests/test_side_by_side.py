@@ -1,0 +1,71 @@
+"""side_by_side.py: both scripts at once, their reports side by side, and its children."""
+import json
+import os
+import signal
+
+from conftest import ROOT, FakeChild, run
+
+import process
+import side_by_side
+
+
+def test_side_by_side_puts_two_reports_in_columns():
+    text = side_by_side.side_by_side("a\nlonger line\n", "x\ny\nz\n", width=80)
+    assert text.splitlines() == ["a            |  x", "longer line  |  y", "             |  z"]
+
+
+def test_side_by_side_puts_them_one_after_the_other_when_columns_do_not_fit():
+    # 11 + 5 + 1 = 17 columns are needed: at 16 nothing may wrap, so the blocks are stacked
+    text = side_by_side.side_by_side("a\nlonger line\n", "x\ny\n", width=16)
+    assert text.splitlines() == ["a", "longer line", "", "x", "y"]
+    assert side_by_side.side_by_side("a\nlonger line\n", "x\ny\n", width=17).count("|") == 2
+
+
+def test_side_by_side_runs_both_scripts_and_fits_80_columns(runs):
+    result = runs.side_by_side  # --plot --report-json, COLUMNS=80, through a link from another folder
+    assert result.returncode == 0 and result.stderr == ""
+    assert (result.folder / "both.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(result.report) == ["broken_rnn.py", "fixed_rnn.py"]  # both reports, by script
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, max(lines, key=len)
+    # the two reports one after the other, each under its heading
+    assert lines[0] == "== broken_rnn.py" and lines.count("== fixed_rnn.py") == 1
+    assert lines.index("== fixed_rnn.py") > next(i for i, line in enumerate(lines) if "verdict:" in line)
+    assert result.stdout.count("verdict:") == 2
+
+
+def test_every_program_runs_through_a_link_from_another_folder(tmp_path):
+    # side_by_side.py finds the scripts beside itself, not beside the link (runs.side_by_side trains
+    # through one); every program answers --help through one
+    for program in ("side_by_side.py", "fixed_rnn.py", "broken_rnn.py", "experiments.py", "lanes_examples.py"):
+        link = tmp_path / program
+        link.symlink_to(ROOT / program)
+        result = run(link, "--help", cwd=tmp_path)
+        assert result.returncode == 0 and result.stdout.startswith("usage: ") and result.stderr == "", program
+
+
+def test_sigterm_to_side_by_side_ends_its_children_too(runs):
+    result = runs.terminated  # SIGTERM to its own pid, not to its process group
+    assert len(result.children) == 2
+    assert result.returncode == 128 + signal.SIGTERM and result.seconds < 5.0
+    assert result.stderr == "terminated\n"  # nothing from the children: only the run that stops speaks
+    assert [pid for pid in result.children if os.path.exists(f"/proc/{pid}")] == []
+    assert os.listdir(result.tmpdir) == []  # its folder for the reports, gone with it
+
+
+def test_its_files_are_written_before_it_prints(monkeypatch, tmp_path):
+    # a stdout that fails after training must not lose the reports: the files come first. The two
+    # scripts are stood in for by children that write a report and print a line (FakeChild)
+    report_path, said = tmp_path / "both.json", []
+
+    def write_json(path, summary):
+        said.append("written")
+        process.write_atomically(path, lambda out: out.write(json.dumps(summary).encode()))
+
+    monkeypatch.setattr(process, "child", FakeChild)
+    monkeypatch.setattr(process, "write_json", write_json)
+    monkeypatch.setattr("builtins.print", lambda *args, **kwargs: said.append("printed"))
+    side_by_side.main(["--steps", "1", "--report-json", str(report_path)])
+    assert said == ["written", "printed"]
+    assert json.loads(report_path.read_text()) == {"broken_rnn.py": {"script": "broken_rnn.py"},
+                                                   "fixed_rnn.py": {"script": "fixed_rnn.py"}}
