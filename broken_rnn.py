@@ -151,7 +151,7 @@ def main(argv=None):
             break
     train_seconds = time.perf_counter() - started
 
-    streams = data.bit_streams(eval_rng, -(-args.eval_positions // n), n)  # whole batches, rounded up
+    streams = data.bit_streams(eval_rng, cli.eval_batches(args.eval_positions, n), n)  # whole batches
     probe, *probabilities = predict(tf.constant(np.vstack([data.probe_stream(n), streams])), state).numpy()
     held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())
 

@@ -17,8 +17,9 @@ MAX_EVAL_BATCHES = 20_000  # held-out batches, at most: one after the other, abo
 MAX_UNITS = 1024  # LSTM units a layer, at most: 25 million weights a layer
 MAX_LAYERS = 16
 MAX_SEED = 2 ** 32 - 1  # NumPy's and Keras's seeds take 32 bits
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}  # --optimizer's choices, and how the report names them
 STATES = ("carry", "reset")
+PLOT_REQUIREMENTS = "pip install -r requirements-plot.txt"  # what --plot and experiments.py need
 SMALLER_RUN = "use a smaller --batch-size, --seq-len, --units or --layers"  # a run that needs less memory
 
 
@@ -88,7 +89,7 @@ def plot_path(text):
         import matplotlib  # noqa: F401  (only checked here; drawn in report.plot_curves)
     except ImportError:
         raise argparse.ArgumentTypeError(
-            "needs matplotlib, which is not installed: pip install -r requirements-plot.txt") from None
+            f"needs matplotlib, which is not installed: {PLOT_REQUIREMENTS}") from None
     return writable_path(text)
 
 
@@ -120,6 +121,15 @@ def add_training_flags(parser, defaults=None):
         "reset: from zeros, since every batch is a fresh, independent stream", type=str.lower, choices=STATES)
 
 
+def add_output_flags(group, report, plot=None):
+    """--report-json PATH ("also write {report} as JSON to PATH") and, if `plot` says what it
+    draws, --plot PATH.png."""
+    group.add_argument("--report-json", type=writable_path, metavar="PATH", help=f"also write {report} as JSON to PATH")
+    if plot:
+        group.add_argument("--plot", type=plot_path, metavar="PATH.png",
+                           help=f"also draw {plot} to PATH.png (needs matplotlib)")
+
+
 def parse_args(description, defaults, argv=None):
     """Parse a training script's flags; `defaults` holds its settings (see add_training_flags,
     plus batch_size and seq_len)."""
@@ -132,15 +142,12 @@ def parse_args(description, defaults, argv=None):
     layout.add_argument("--seq-len", type=whole_number(1), default=defaults["seq_len"],
                         help="time steps in a lane")
     output = parser.add_argument_group("output")
-    output.add_argument("--report-json", type=writable_path, metavar="PATH",
-                        help="also write the whole report as JSON to PATH")
-    output.add_argument("--plot", type=plot_path, metavar="PATH.png",
-                        help="also draw the learning curve to PATH.png (needs matplotlib)")
+    add_output_flags(output, report="the whole report", plot="the learning curve")
     args = parser.parse_args(argv)
     n = args.batch_size * args.seq_len
     if not MIN_BATCH <= n <= MAX_BATCH:
         parser.error(f"--batch-size x --seq-len is {n}; it must be {MIN_BATCH} to {MAX_BATCH} stream positions")
-    batches = -(-args.eval_positions // n)
+    batches = eval_batches(args.eval_positions, n)
     if batches > MAX_EVAL_BATCHES:  # scored one after the other: the count, not the size, takes the time
         parser.error(f"--eval-positions {args.eval_positions} is {batches:,} batches of {n}; at most "
                      f"{MAX_EVAL_BATCHES:,} batches are scored ({MAX_EVAL_BATCHES * n:,} positions at this shape)")
@@ -155,6 +162,9 @@ def parse_args(description, defaults, argv=None):
     return args
 
 
+def eval_batches(eval_positions, n):
+    """Held-out batches of `n` positions that hold `eval_positions` at least: whole batches."""
+    return -(-eval_positions // n)
 
 
 def memory_needed(batch_size, seq_len, units, layers):

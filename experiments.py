@@ -33,7 +33,7 @@ MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam,
 }
 SEEDS = (0, 1, 2)
 QUICK = {"models": list(MODELS)[:1], "states": cli.STATES[:1], "seeds": SEEDS[:1],
-         "flags": ("--steps", "20", "--eval-positions", "100")}  # a smoke test, not a result
+         "steps": 20, "eval_positions": 100}  # a smoke test, not a result
 HERE = Path(__file__).resolve().parent
 TABLE_START = "<!-- the table: written by python experiments.py -->\n"
 TABLE_END = "<!-- end of the table -->\n"
@@ -43,8 +43,8 @@ KEPT = ("script", "settings", "held_out", "best_possible")  # of each run's repo
 def parse_args(argv=None):
     parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="one model, one policy, one seed, 20 steps: checks that the grid runs")
-    parser.add_argument("--out", type=folder,
+                        help=f"one model, one policy, one seed, {QUICK['steps']} steps: checks that the grid runs")
+    parser.add_argument("--out", type=out_folder,
                         help="folder for experiments.md, .json and .png (default: docs/; with "
                         "--quick, none: the table is only printed)")
     parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
@@ -54,18 +54,18 @@ def parse_args(argv=None):
         import matplotlib  # noqa: F401  (drawn in draw())
         import tqdm  # noqa: F401  (the progress bar)
     except ImportError as error:
-        parser.error(f"needs {error.name}, which is not installed: pip install -r requirements-plot.txt")
+        parser.error(f"needs {error.name}, which is not installed: {cli.PLOT_REQUIREMENTS}")
     return args
 
 
-def folder(text):
+def out_folder(text):
     return os.path.dirname(cli.writable_path(os.path.join(text, "experiments.md")))
 
 
 def grid(quick):
     """Every run as (script, model name, state, seed, flags)."""
     models, states, seeds = (QUICK["models"], QUICK["states"], QUICK["seeds"]) if quick else (MODELS, cli.STATES, SEEDS)
-    extra = QUICK["flags"] if quick else ()
+    extra = ("--steps", str(QUICK["steps"]), "--eval-positions", str(QUICK["eval_positions"])) if quick else ()
     return [(script, model, state, seed, (*MODELS[model], "--state", state, "--seed", str(seed), *extra))
             for script, model, state, seed in product(SCRIPTS, models, states, seeds)]
 
@@ -107,7 +107,7 @@ def draw(path, rows):
                 for x, key in enumerate(mine):
                     values = [s["held_out"][measure] for s in rows[key]]
                     axis.scatter([x] * len(values), values, color="C0" if key[2] == "carry" else "C1", s=18,
-                                 label={"carry": "state carried", "reset": "state reset"}[key[2]] if x < 2 else None)
+                                 label=report.STATE_NAMES[key[2]] if x < 2 else None)
                 best = rows[mine[0]][0]["best_possible"][measure]
                 axis.axhline(best, color="C2", linestyle="--", label=f"best this layout allows: {best:.4f}")
                 axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)

@@ -230,8 +230,7 @@ def parse_args(argv=None):
     parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("forms", nargs="*", metavar="FORM",
                         help=f"forms to check, of: {', '.join(FORMS)} (default: all of them)")
-    parser.add_argument("--report-json", type=cli.writable_path, metavar="PATH",
-                        help="also write each check's ok and verdict as JSON to PATH")
+    cli.add_output_flags(parser, report="each check's ok and verdict")
     args = parser.parse_args(argv)
     unknown = [name for name in args.forms if name not in FORMS]
     if unknown:

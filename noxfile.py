@@ -5,12 +5,13 @@
     nox -s "tensorflow(wheel='tensorflow-cpu==2.16.2')"    # one release
     nox -s colab                                 # Google Colab's: needs python3.13 on PATH
 
-`pinned` installs requirements.txt and runs both scripts with FLAGS. Each `tensorflow`
-session installs one TensorFlow wheel instead (the CPU-only wheel of each release, and the
-full 2.21 wheel), runs the same, and fails unless stderr is empty and stdout is byte for byte
-what `pinned` printed. `colab` does the same on Google Colab's stack, then runs side_by_side.py
-through IPython's %run, as a notebook does. Reports land in .nox/reports/. CI does not run this: it downloads too
-much. The README says what it found.
+`pinned` installs requirements.txt and runs both scripts with FLAGS, and lanes_examples.py
+(every form of the bug through lanes.py's checks). Each `tensorflow` session installs one
+TensorFlow wheel instead (the CPU-only wheel of each release, and the full 2.21 wheel), runs
+the same, and fails unless stderr is empty and stdout is byte for byte what `pinned` printed.
+`colab` does the same on Google Colab's stack, then runs side_by_side.py through IPython's
+%run, as a notebook does. Reports land in .nox/reports/. CI does not run this: it downloads
+too much. docs/compatibility.md says what it found.
 """
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import nox
 
 SCRIPTS = ("broken_rnn.py", "fixed_rnn.py")
 FLAGS = ("--steps", "300", "--eval-positions", "1000")  # enough to train, short enough to repeat
+PROGRAMS = {**{script: FLAGS for script in SCRIPTS}, "lanes_examples.py": ()}  # each, with its flags
 RELEASES = ("2.16.2", "2.17.1", "2.18.1", "2.19.1", "2.20.0", "2.21.0")  # the newest patch of each
 WHEELS = [f"tensorflow-cpu=={release}" for release in RELEASES] + ["tensorflow==2.21.0"]
 REPORTS = Path(".nox/reports")
@@ -28,12 +30,12 @@ nox.options.sessions = ["pinned", "tensorflow", "colab"]
 
 
 def run_scripts(session, name):
-    """Run both scripts in the session's environment; their output goes to REPORTS/name/."""
+    """Run PROGRAMS in the session's environment; their output goes to REPORTS/name/."""
     folder = REPORTS / name
     folder.mkdir(parents=True, exist_ok=True)
-    for script in SCRIPTS:
+    for script, flags in PROGRAMS.items():
         with open(folder / f"{script}.out", "w") as out, open(folder / f"{script}.err", "w") as err:
-            session.run("python", script, *FLAGS, stdout=out, stderr=err)
+            session.run("python", script, *flags, stdout=out, stderr=err)
         if (folder / f"{script}.err").read_text():
             session.error(f"{script} wrote to stderr: see {folder / script}.err")
     return folder
@@ -46,7 +48,7 @@ def pinned(session):
 
 
 def same_as_pinned(session, folder):
-    for script in SCRIPTS:
+    for script in PROGRAMS:
         ours, pinned = (folder / f"{script}.out").read_text(), (REPORTS / "pinned" / f"{script}.out").read_text()
         if ours != pinned:
             session.error(f"{script} prints another report than the pinned install: "

@@ -12,7 +12,7 @@
   end its children, and say which of the files it was asked for were written.
 - A stdout that is closed, full or failing ends the output: a closed pipe (`| head`) quietly,
   as a tool killed by SIGPIPE, anything else with one line on stderr and exit status 1; a run
-  asked for files writes them first. A closed stderr changes no exit status.
+  asked for files still writes them. A closed stderr changes no exit status.
 - Every file is written whole: to a temporary file beside it, then renamed into place, with
   the mode of the file it replaces (or the umask's, for a new one).
 - Nothing is left in $TMPDIR: a run keeps its temporary files (TensorFlow's too) in a folder of
@@ -437,15 +437,11 @@ def catch_signals():
 
 
 def run(main):
-    """Run main() as a Unix tool. Ctrl-C, SIGTERM, SIGHUP and SIGQUIT stop the run at once,
-    whatever it is in the middle of (a compiled training call can take minutes, and Python
-    sees a signal only between calls): on POSIX each signal's number is written to a pipe
-    (set_wakeup_fd), whichever thread it reaches, and a thread of its own reads it and stops
-    the run (`stop`) while TensorFlow keeps the main thread. A run so stopped exits with 128 +
-    the signal's number. A closed pipe on stdout ends the output quietly (status 141, as a
-    tool killed by SIGPIPE, unless files were asked for: then they are written); any other
-    stdout failure is one line and status 1, after the files. Running out of memory is one
-    line, status 1. Nothing is left in $TMPDIR."""
+    """Run main() as a Unix tool: see this module's docstring. On POSIX each signal's number is
+    written to a pipe (set_wakeup_fd), whichever thread it reaches, and a thread of its own reads
+    it and stops the run (`stop`) while TensorFlow keeps the main thread: a compiled training call
+    can take minutes, and Python sees a signal only between calls. A run so stopped exits with
+    128 + the signal's number; running out of memory is one line, status 1."""
     if interactive():  # %run: the session goes on, and Ctrl-C is IPython's
         try:
             main()

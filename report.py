@@ -8,10 +8,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
+import cli
 import data
 import process
 
-OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}  # as the report prints them
+STATE_NAMES = {"carry": "state carried", "reset": "state reset"}  # the --state policies, as reports name them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 
 
@@ -20,9 +21,13 @@ def diverged_at(losses):
     return next((step for step, loss in enumerate(losses) if not math.isfinite(loss)), None)
 
 
+def became(losses, step):
+    return f"the loss became {losses[step]} at step {step}"
+
+
 def verdict(held_out, losses):
     if (step := diverged_at(losses)) is not None:
-        return f"diverged: the loss became {losses[step]} at step {step}, so nothing was learned"
+        return f"diverged: {became(losses, step)}, so nothing was learned"
     if held_out["accuracy"] >= 0.95:
         return "learned all four classes"
     if held_out["current_bit_accuracy"] >= 0.95:
@@ -51,12 +56,12 @@ def loss_floors(best):
 
 
 def header(title, settings):
-    state = {"carry": "state carried", "reset": "state reset"}[settings["state"]]  # between batches
+    state = STATE_NAMES[settings["state"]]  # between batches
     return (f"{title}\n"
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
             f"{settings['layers']} LSTM layers x {settings['units']} | {state}\n"
             f"seed {settings['seed']} | {settings['steps']} step{'s' * (settings['steps'] != 1)} | "
-            f"{OPTIMIZER_NAMES[settings['optimizer']]} "
+            f"{cli.OPTIMIZERS[settings['optimizer']]} "
             f"{settings['learning_rate']:g}, clip {settings['clip_norm']:g}\n")
 
 
@@ -69,7 +74,7 @@ def outcome(summary):
     held_out, best = summary["held_out"], summary["best_possible"]
     scored = f"held-out: {held_out['positions']} fresh positions"
     positions = ", ".join(map(str, data.PROBE_POSITIONS))
-    lines = ["", f"probe: softmax on 0,0,1,0,1,1,... at {positions}",
+    lines = ["", f"probe: softmax on {','.join(map(str, data.PROBE_PATTERN))},... at {positions}",
              "  (row i is the position whose class is i)"]
     for row, probs in enumerate(summary["probe"]["probabilities"]):
         lines.append("{}: [{:.4f} {:.4f} {:.4f} {:.4f}]".format(row, *probs))
@@ -85,7 +90,7 @@ def outcome(summary):
     for true_class, row in enumerate(held_out["confusion"]):
         lines.append(f"  true {true_class} " + "".join(f"{count:8d}" for count in row))
     if (step := diverged_at(summary["loss_history"])) is not None:
-        lines += ["", f"training stopped: the loss became {summary['loss_history'][step]} at step {step}. Try a lower "
+        lines += ["", f"training stopped: {became(summary['loss_history'], step)}. Try a lower "
                       f"--learning-rate (this run's was {summary['settings']['learning_rate']:g})."]
     lines += ["", f"verdict: {summary['verdict']}"]
     return "\n".join(lines) + "\n"

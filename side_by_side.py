@@ -27,13 +27,15 @@ def parse_args(argv=None):
     parser = cli.Parser(description=__doc__.splitlines()[0],
                         epilog="A flag left out keeps each script's own default (see fixed_rnn.py --help).")
     cli.add_training_flags(parser)  # no defaults: each script keeps its own
-    parser.add_argument("--plot", type=cli.plot_path, metavar="PATH.png",
-                        help="also draw both learning curves to PATH.png (needs matplotlib)")
-    parser.add_argument("--report-json", type=cli.writable_path, metavar="PATH",
-                        help="also write both reports as JSON to PATH: {script: its --report-json}")
+    cli.add_output_flags(parser, report="both reports ({script: its --report-json})", plot="both learning curves")
     args = parser.parse_args(argv)
     process.asked(args.report_json, args.plot)
     return args
+
+
+def heading(script):
+    """The line above each script's report."""
+    return f"== {script}\n"
 
 
 def side_by_side(left, right, width):
@@ -64,7 +66,7 @@ def main(argv=None):
         process.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
     if args.plot:
         report.plot_curves(args.plot, summaries)
-    texts = (f"== {script}\n{out}" for script, out in zip(SCRIPTS, outputs, strict=True))
+    texts = (heading(script) + out for script, out in zip(SCRIPTS, outputs, strict=True))
     print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
 
 

@@ -15,14 +15,15 @@ makes each one:
   fixed_reset        fixed_rnn.py --state reset; TF_CPP_MIN_LOG_LEVEL=0 (all    test_rnn, test_docs,
                      of TensorFlow's log: stderr alone)                         test_quiet_tf
   lanes_examples     lanes_examples.py --report-json                            test_lanes_examples, test_docs
-  interrupted        fixed_rnn.py --batch-size 1 --seq-len 100000, Ctrl-C 1.5 s  test_process
-                     after its lane map
+  interrupted        fixed_rnn.py --batch-size 1 --seq-len 100000               test_process, test_rnn
+                     --eval-positions 1 --units 8 --optimizer adam
+                     --learning-rate 0.05; Ctrl-C 1.5 s after its lane map
   terminated         side_by_side.py, SIGTERM to its own pid once both          test_side_by_side
                      children run
 
-Each TensorFlow process costs about 10 s of CPU before it trains, so no run is made twice.
-Every run, these and the quick ones the tests make themselves, gets a $TMPDIR of its own
-(`Run.tmpdir`), and test_process checks that each is left empty.
+Each gets a $TMPDIR of its own (`Run.tmpdir`), and test_process checks that each shared run
+left it empty (`Runs.all`), as some of its own quick runs do. What a TensorFlow process costs
+before it trains: [performance](../docs/performance.md#the-test-suite).
 """
 import json
 import os
@@ -40,7 +41,9 @@ from pathlib import Path
 import pasted
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+import side_by_side
+
+ROOT = pasted.ROOT
 ENVIRONMENT = dict(os.environ)  # as the suite started: importing a script sets TensorFlow's switches in os.environ
 RUNS_AT_ONCE = 2  # one a core: with 3, the suite took about 8% longer, and 15% more CPU
 SCRATCH = Path(tempfile.mkdtemp(prefix="rnn-lesson-tests-"))  # every run's folders; removed at the end
@@ -61,12 +64,9 @@ class Run:
     tmpdir: Path  # its $TMPDIR
     env: dict = field(default_factory=dict)  # environment variables set on purpose
     seconds: float = 0.0  # for a run stopped by a signal: how long it took to end after it
-    took: float = 0.0  # seconds from its start to its end
     children: list = field(default_factory=list)  # for a run that starts processes: their pids
-
-    @property
-    def script(self):
-        return Path(self.command[0]).name
+    started: float = 0.0  # when it started (time.monotonic)
+    took: float = 0.0  # seconds from its start to its end
 
     @property
     def report(self):
@@ -81,12 +81,12 @@ def folders(name):
     return folder, folder / "tmp"
 
 
-def start(script, *flags, name=None, env=None, report=False, cwd=ROOT, stdout=subprocess.PIPE, closed=()):
+def start(script, *flags, env=None, report=False, cwd=ROOT, stdout=subprocess.PIPE, closed=()):
     """Start `python script flags...` (in the project folder, unless cwd says), with a folder and a
     $TMPDIR of its own; FOLDER in a flag is that folder; `report`: --report-json into it; `stdout`:
     a pipe, or a path to write it to; `closed`: the file descriptors (1, 2) it starts without,
     as `>&-` leaves them. Finish it with `finish`."""
-    folder, tmpdir = folders(name or Path(script).stem)
+    folder, tmpdir = folders(Path(script).stem)
     started = time.monotonic()
     command = [str(script), *(str(flag).replace("FOLDER", str(folder)) for flag in flags)]
     command += ["--report-json", str(folder / "report.json")] if report else []
@@ -94,14 +94,14 @@ def start(script, *flags, name=None, env=None, report=False, cwd=ROOT, stdout=su
         process = subprocess.Popen([sys.executable, *command], cwd=cwd, text=True, stdout=out, stderr=subprocess.PIPE,
                                    env={**ENVIRONMENT, **(env or {}), "TMPDIR": str(tmpdir)},
                                    preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None)
-    return process, Run(command, None, "", "", folder, tmpdir, env or {}, took=started)
+    return process, Run(command, None, "", "", folder, tmpdir, env or {}, started=started)
 
 
 def finish(started, timeout=300):
     process, result = started
     stdout, stderr = process.communicate(timeout=timeout)
     result.stdout, result.stderr = stdout or "", stderr or ""
-    result.returncode, result.took = process.returncode, time.monotonic() - result.took
+    result.returncode, result.took = process.returncode, time.monotonic() - result.started
     return result
 
 
@@ -114,14 +114,16 @@ def interrupted(script, *flags, when, after, **how):
     """Run a script, and send it Ctrl-C (SIGINT) `after` seconds after it prints a line starting
     with `when`; `seconds` is how long it took to end after that."""
     process, result = start(script, *flags, **how)
+    before = []  # what it printed until then
     for line in process.stdout:
+        before.append(line)
         if line.startswith(when):
             break
     time.sleep(after)
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
     result = finish((process, result))
-    result.seconds = time.monotonic() - sent
+    result.stdout, result.seconds = "".join(before) + result.stdout, time.monotonic() - sent
     return result
 
 
@@ -168,6 +170,7 @@ PLANS = {  # runs.NAME: how it is made (the table above); the longest first
     "lanes_examples": lambda: run("lanes_examples.py", report=True),
     # a run whose every compiled call takes minutes, stopped in the middle of one
     "interrupted": lambda: interrupted("fixed_rnn.py", "--batch-size", 1, "--seq-len", 100_000, "--eval-positions", 1,
+                                       "--units", 8, "--optimizer", "adam", "--learning-rate", 0.05,  # printed first
                                        when="lane map", after=1.5, report=True),
     "terminated": lambda: signalled("side_by_side.py", signum=signal.SIGTERM, after=0.5),
 }
@@ -187,15 +190,17 @@ class Runs:
     terminated: Run
 
     def all(self):
-        return [getattr(self, name) for name in self.__dataclass_fields__]
+        """Every run made (broken and fixed are side_by_side's)."""
+        return [getattr(self, name) for name in self.__dataclass_fields__ if name not in ("broken", "fixed")]
 
 
 def from_side_by_side(both, script):
     """What side_by_side.py printed and wrote for one script (at 80 columns the two reports come
     one after the other, each under its heading), as that script's own Run."""
-    broken_text, fixed_text = both.stdout.split("\n\n== fixed_rnn.py\n")
-    assert broken_text.startswith("== broken_rnn.py\n")
-    printed = {"broken_rnn.py": broken_text.removeprefix("== broken_rnn.py\n") + "\n", "fixed_rnn.py": fixed_text}
+    broken_text, fixed_text = both.stdout.split("\n\n" + side_by_side.heading("fixed_rnn.py"))
+    assert broken_text.startswith(side_by_side.heading("broken_rnn.py"))
+    printed = {"broken_rnn.py": broken_text.removeprefix(side_by_side.heading("broken_rnn.py")) + "\n",
+               "fixed_rnn.py": fixed_text}
     folder, tmpdir = folders(Path(script).stem)
     (folder / "report.json").write_text(json.dumps(both.report[script]))
     return Run([script, "(through side_by_side.py)"], both.returncode, printed[script], both.stderr, folder, tmpdir,

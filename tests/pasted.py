@@ -31,7 +31,6 @@ VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl
                 "avx_vnni", "amx_tile", "asimd", "sve", "sve2")  # as /proc/cpuinfo names them
 MADE_ON = ("x86_64", "AMD64")  # platform.machine() where the pasted training output was made (x86-64; AMD64 on Windows)
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-NO_FLAGS = doctest.OutputChecker()
 
 
 def cpu():
@@ -71,8 +70,7 @@ def pages():
 class Block:
     path: Path
     line: int  # where the block's text starts, 1-based
-    start: int  # offsets of the block's text (inside the fences) in the page
-    end: int
+    start: int  # offset of the block's text (inside the fences) in the page
     language: str
     text: str
 
@@ -92,8 +90,7 @@ class Block:
 def blocks(path, text=None):
     text = path.read_text() if text is None else text
     for match in FENCE.finditer(text):
-        yield Block(path, text.count("\n", 0, match.start(2)) + 1, match.start(2), match.end(2),
-                    match.group(1), match.group(2))
+        yield Block(path, text.count("\n", 0, match.start(2)) + 1, match.start(2), match.group(1), match.group(2))
 
 
 def command_blocks(path, text=None):
@@ -154,13 +151,13 @@ def want_offset(block, example):
 
 
 def main(argv):
-    if "--write" in argv and "--doctest" not in argv and not made_here():
+    write, only_doctests = "--write" in argv, "--doctest" in argv
+    if write and not only_doctests and not made_here():
         print(f"note: this processor is {cpu()!r}; the pasted training output was made on {MADE_ON[0]}. "
               "If training blocks are rewritten, set MADE_ON to this architecture.")
     sys.path.insert(0, str(ROOT))
     import quiet_tf  # noqa: F401  (TensorFlow's INFO lines off, as in the scripts, for examples that load it)
 
-    write, only_doctests = "--write" in argv, "--doctest" in argv
     drifted = 0
     for path in pages():
         text, fixes = path.read_text(), []

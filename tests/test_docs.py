@@ -15,7 +15,8 @@ def trained_in_the_suite(runs):
     side_by_side.py itself puts them (test_side_by_side.py runs it)."""
     return {
         "COLUMNS=140 python side_by_side.py": side_by_side.side_by_side(
-            f"== broken_rnn.py\n{runs.broken.stdout}", f"== fixed_rnn.py\n{runs.fixed.stdout}", 140),
+            side_by_side.heading("broken_rnn.py") + runs.broken.stdout,
+            side_by_side.heading("fixed_rnn.py") + runs.fixed.stdout, 140),
         "python fixed_rnn.py --state reset": runs.fixed_reset.stdout,
         "python broken_rnn.py --batch-size 1 --seq-len 50": runs.broken_one_lane.stdout,
     }

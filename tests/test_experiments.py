@@ -21,11 +21,12 @@ def test_experiments_refuses_bad_input_in_one_line(flags):
 def test_its_help_gives_each_default_once():
     result = run("experiments.py", "--help")
     assert result.returncode == 0 and all(line.count("(default") <= 1 for line in result.stdout.splitlines())
-    assert result.stdout.count("(default: 2)") == 1
+    jobs = result.stdout[result.stdout.index("--jobs JOBS  "):]
+    assert jobs.count("(default: 2)") == 1  # --jobs's, once
 
 
 def figures(flags):
-    """A report for a run of the grid with these flags, as a script would write it (KEPT)."""
+    """A report for a run of the grid with these flags, as a script writes it (what experiments.KEPT keeps)."""
     seed = int(flags[flags.index("--seed") + 1])
     return {"settings": {"seed": seed, "flags": flags}, "held_out": {"accuracy": 0.5 + seed / 10, "positions": 100,
                                                                       "cross_entropy": 0.7},
@@ -86,17 +87,18 @@ def test_every_run_of_the_grid_is_one_the_scripts_take():
 def test_the_grids_table_is_the_one_its_figures_make():
     # the grid takes minutes, so it is not run again here: its table must be the one its saved
     # figures make (and three of its runs are made again: test_rnn.py's test_same_seed_same_report)
-    page = (ROOT / "docs" / "experiments.md").read_text()
-    figures = json.loads((ROOT / "docs" / "experiments.json").read_text())
-    assert len(figures) == 36
-    assert experiments.table_in(page) == experiments.table(experiments.grouped(figures))
+    page_path, figures_path, _ = experiments.outputs(ROOT / "docs")
+    saved = json.loads(figures_path.read_text())
+    assert len(saved) == len(experiments.grid(quick=False))  # every run of the grid
+    assert experiments.table_in(page_path.read_text()) == experiments.table(experiments.grouped(saved))
 
 
 def test_a_bigger_model_with_adam_stays_at_the_broken_ceiling():
     # 32 units a layer (33 times the weights) and Adam: no model can see what the layout hides.
     # The grid's saved runs (3 seeds, both state policies), not a new one here
-    figures = json.loads((ROOT / "docs" / "experiments.json").read_text())
-    big = [f for f in figures if f["script"] == "broken_rnn.py" and f["settings"]["units"] == 32]
+    _, figures_path, _ = experiments.outputs(ROOT / "docs")
+    big = [f for f in json.loads(figures_path.read_text()) if f["script"] == "broken_rnn.py"
+           and f["settings"]["units"] == 32]
     assert len(big) == 6
     assert {(f["settings"]["optimizer"], f["settings"]["learning_rate"]) for f in big} == {("adam", 0.01)}
     for figure in big:
