@@ -74,6 +74,8 @@ def writable_path(text):
     device or a FIFO, such as /dev/stdout, is written in place."""
     if not text:
         raise argparse.ArgumentTypeError("expected a file path, got an empty one")
+    if text == "-":  # stdout, as for most tools
+        text = "/dev/stdout"
     if text.endswith(("/", os.sep)) or os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"expected a file path, got the folder {text!r}")
     if why := process.writable(text):
@@ -157,9 +159,18 @@ def parse_args(description, defaults, argv=None):
         parser.error(f"this run needs about {needed / 2 ** 30:.1f} GiB of memory, and {leaves}: {SMALLER_RUN}")
     if args.learning_rate is None:
         args.learning_rate = defaults["learning_rates"][args.optimizer]
-    process.asked(args.report_json, args.plot)
+    asked(parser, args.report_json, args.plot)
     process.if_out_of_memory(SMALLER_RUN)  # if TensorFlow runs out all the same
     return args
+
+
+def asked(parser, *paths):
+    """Tell process.py which files the flags ask for (None: not asked), once no two of them are
+    one file: each would overwrite the other."""
+    real = [os.path.realpath(path) for path in paths if path and not process.special(path)]
+    if len(set(real)) < len(real):
+        parser.error(f"two of the files asked for are one file: {', '.join(process.shown(p) for p in paths if p)}")
+    process.asked(*paths)
 
 
 def eval_batches(eval_positions, n):

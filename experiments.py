@@ -12,7 +12,7 @@ between the markers TABLE_START and TABLE_END, the figures of every run into
 docs/experiments.json (the test suite rebuilds the table from them, and checks three runs
 against its own), and a picture into docs/experiments.png.
 """
-import os
+import importlib
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -44,7 +44,7 @@ def parse_args(argv=None):
     parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help=f"one model, one policy, one seed, {QUICK['steps']} steps: checks that the grid runs")
-    parser.add_argument("--out", type=out_folder,
+    parser.add_argument("--out", metavar="FOLDER",
                         help="folder for experiments.md, .json and .png (default: docs/; with "
                         "--quick, none: the table is only printed)")
     parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
@@ -55,11 +55,28 @@ def parse_args(argv=None):
         import tqdm  # noqa: F401  (the progress bar)
     except ImportError as error:
         parser.error(f"needs {error.name}, which is not installed: {cli.PLOT_REQUIREMENTS}")
+    args.out = args.out or (None if args.quick else str(HERE / "docs"))
+    if args.out:  # every file the grid writes, checked before the first run starts
+        for path in outputs(args.out):
+            if why := process.writable(str(path)):
+                parser.error(f"--out {process.shown(args.out)}: {why}")
+        cli.asked(parser, *map(str, outputs(args.out)))
+    runs = grid(args.quick)
+    at_once = min(args.jobs, len(runs))
+    needed, (room, limit) = at_once * max(run_memory(script, flags) for script, *_, flags in runs), \
+        process.memory_room()
+    if room is not None and needed > room:
+        leaves = f"{room / 2 ** 30:.1f} GiB is free" if limit == "free" else f"{limit} leaves {room / 2 ** 30:.1f} GiB"
+        parser.error(f"{at_once} runs at once need about {needed / 2 ** 30:.1f} GiB of memory, and {leaves}: "
+                     "use fewer --jobs")
     return args
 
 
-def out_folder(text):
-    return os.path.dirname(cli.writable_path(os.path.join(text, "experiments.md")))
+def run_memory(script, flags):
+    """The memory one run of the grid needs (cli.memory_needed), at its script's own shape."""
+    settings = importlib.import_module(Path(script).stem)  # (TensorFlow is not loaded: it loads on first use)
+    units = int(flags[flags.index("--units") + 1]) if "--units" in flags else settings.UNITS
+    return cli.memory_needed(settings.BATCH_SIZE, settings.SEQ_LEN, units, settings.LAYERS)
 
 
 def grid(quick):
@@ -120,15 +137,12 @@ def main(argv=None):
     args = parse_args(argv)
     from tqdm import tqdm
 
-    jobs = grid(args.quick)
-    out = args.out or (None if args.quick else HERE / "docs")
-    if out:
-        process.asked(*map(str, outputs(out)))
+    jobs, out = grid(args.quick), args.out
     with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run, script, flags, scratch) for script, *_, flags in jobs]
         try:
             for future in tqdm(as_completed(futures), total=len(futures), desc="runs", unit="run",
-                               file=sys.stderr):
+                               file=sys.stderr, disable=not sys.stderr.isatty()):  # a bar for a person only
                 future.result()  # the first failure stops the grid
         except BaseException:
             for future in futures:

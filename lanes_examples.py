@@ -235,7 +235,7 @@ def parse_args(argv=None):
     unknown = [name for name in args.forms if name not in FORMS]
     if unknown:
         parser.error(f"no form {unknown[0]!r}; the forms are {', '.join(FORMS)}")
-    process.asked(args.report_json)
+    cli.asked(parser, args.report_json)
     return args
 
 

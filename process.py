@@ -6,6 +6,7 @@
     process.write_json(path, summary), process.write_atomically(path, write)
     process.child(command, ...)     # a child process that ends with this one
     process.Script(script, flags, folder).finish()   # a program of this folder as a child: its report
+    process.finish_all(scripts)     # several at once: the first to fail ends the others
     process.before_exit(fn)         # what to do before any exit
 
 - Ctrl-C, SIGTERM, SIGHUP and SIGQUIT stop a run at once, whatever it is in the middle of,
@@ -23,9 +24,11 @@
 cli.py holds the flags, and checks them with this before any long work starts.
 """
 import errno
+import io
 import json
 import math
 import os
+import queue
 import shutil
 import signal
 import stat
@@ -33,10 +36,17 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
+
+try:
+    import resource  # limits: ulimit -v
+except ImportError:  # Windows
+    resource = None
 
 PARENT = "RNN_LESSON_PARENT"  # set for a child process: its parent's pid
 SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up", "SIGQUIT": "quit"}
+MAPPED_UNUSED = 2 * 2 ** 30  # address space TensorFlow maps beyond the memory it uses (2.2 GiB mapped at 0.7 used)
 UMASK = os.umask(0o022)  # read it the only way there is: set it, and
 os.umask(UMASK)  # ... set it back at once
 
@@ -48,10 +58,11 @@ class _Run:
 
     def __init__(self):
         self.asked, self.written = [], []
-        self.children, self.before_exit = [], []  # how to end each child process; what to do before any exit
+        self.children, self.before_exit = [], []  # its child processes; what to do before any exit
         self.stopping = None
         self.scratch = None
         self.stdout_failed = None
+        self.pipe_closed = False  # stdout was a pipe whose reader went (`| head`)
         self.streams = None  # stdout and stderr as they were before a stop put others in their place
         self.smaller_run = None  # how to ask for a run that needs less memory, as the program's flags say
         self.writing = threading.Lock()  # held while a file is written: a stop waits for it, then keeps it
@@ -82,72 +93,132 @@ def fail(message):
     sys.exit(2)
 
 
+def shown(path):
+    """A path as a message shows it: as it is, or quoted where a space, a newline or a byte that
+    is not text would make the line unclear."""
+    text = str(path)
+    return text if text.isprintable() and " " not in text else repr(text)
+
+
 def special(path):
     """Is `path` (through its links) a file that is no regular file or folder: a device, a FIFO,
     /dev/stdout (whose link leads to a pipe, which no other path names)?"""
     return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
 
 
+def _descriptor(path):
+    """The file descriptor that `path` names, if it names one (/dev/stdout, /dev/fd/1,
+    /proc/self/fd/1, ...), else None: such a file is written on that descriptor, where it is,
+    as a shell's `>` writes, and never replaced (stdout redirected to a file stays that file)."""
+    names = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+    if str(path) in names:
+        return names[str(path)]
+    folder, name = os.path.split(str(path))
+    return int(name) if folder in ("/dev/fd", "/proc/self/fd") and name.isdigit() else None
+
+
 def writable(path):
-    """Why a shell's `>` could not write the file `path`, or None if it could. The folder must
-    take a new file (made and removed: asking os.access is not enough, root is told yes even in
-    /proc), and a file already there must open for writing (as its owner's permissions and
-    attributes allow: read-only for others than root, immutable for everyone)."""
-    if special(path):
-        return None if os.access(path, os.W_OK) else f"cannot write to {path!r}"
+    """Why a shell's `>` could not write the file `path`, or None if it could: the file already
+    there must open for writing (as its owner's permissions and attributes allow: read-only for
+    others than root, immutable for everyone), and a new one must be made and removed. Where the
+    folder takes no new file (a temporary one, for writing whole), a file already there is
+    written in place, as `>` would; asking os.access is not enough, root is told yes even in
+    /proc."""
+    if _descriptor(path) is not None or special(path):
+        return None if os.access(path, os.W_OK) else f"cannot write to {shown(path)}"
     real = os.path.realpath(path)  # through symbolic links: write_atomically writes there
+    if os.path.islink(real):  # realpath stops, on a link, where the links go round in a loop
+        return f"cannot write {shown(path)}: {os.strerror(errno.ELOOP)}"
     folder = os.path.dirname(real)
     try:
         os.stat(folder)
     except OSError as error:
-        return f"folder {folder!r}: {'does not exist' if error.errno == errno.ENOENT else error.strerror}"
-    try:
-        handle, probe = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        os.close(handle)
-        os.unlink(probe)
-    except OSError as error:
-        return f"cannot write in folder {folder!r}: {error.strerror}"
+        return f"folder {shown(folder)}: {'does not exist' if error.errno == errno.ENOENT else error.strerror}"
     try:
         if os.path.exists(real):
             os.close(os.open(real, os.O_WRONLY))  # opened, not truncated: the file stays as it is
+        else:
+            os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # its name will do
+            os.unlink(real)
     except OSError as error:
-        return f"cannot write {path!r}: {error.strerror}"
+        return f"cannot write {shown(path)}: {error.strerror}"
     return None
 
 
 def write_atomically(path, write):
-    """Call write(binary_file) to make the file `path`. A regular file is written to a
-    temporary file beside it and renamed into place: a crash never leaves it half-written, an
-    old file stays whole until the new one is ready, and the new one keeps the old one's mode
-    (and owner, where this process may set it). A symbolic link is written through, to the
-    file it points to; a device or a FIFO (/dev/stdout) is written in place, never replaced.
-    A file that cannot be written is a one-line error, exit status 2."""
-    with _run.writing:
+    """Call write(binary_file) to make the file `path`: what it writes is kept, then written
+    whole. A regular file is written to a temporary file beside it and renamed into place: a
+    crash never leaves it half-written, an old file stays whole until the new one is ready, and
+    the new one keeps the old one's mode, extended attributes (ACLs) and, where this process may
+    set it, owner. Where that cannot be (a folder that takes no new file, a file that is a mount
+    point, as Docker's -v mounts one), the file is written in place, as a shell's `>` writes it.
+    A symbolic link is written through, to the file it points to; a device or a FIFO is written
+    in place, never replaced; a path that names a file descriptor (/dev/stdout) is written on
+    it. A file that cannot be written is a one-line error, exit status 2."""
+    content = io.BytesIO()
+    write(content)
+    data = content.getvalue()
+    try:
+        if (fd := _descriptor(path)) is not None:
+            sys.stdout.flush()
+            with _run.writing:
+                os.write(fd, data)
+        elif special(path):
+            with open(path, "wb") as out, _run.writing:  # opened first: a FIFO waits for its reader
+                out.write(data)
+        else:
+            with _run.writing:
+                _write_whole(os.path.realpath(path), data)
+    except OSError as error:
+        fail(f"cannot write {shown(path)}: {error.strerror}")
+    _run.written.append(path)
+
+
+def _write_whole(real, data):
+    """Write `data` to the regular file `real` through a temporary file renamed into place (or in
+    place, where that cannot be: see write_atomically)."""
+    old = os.stat(real) if os.path.exists(real) else None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(real), prefix=f".{os.path.basename(real)[:64]}-",
+                                             suffix=".tmp")
+    except OSError as error:
+        if old is None or error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        return _write_in_place(real, data)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else 0o666 & ~UMASK)  # not mkstemp's 0o600
+        if old:
+            _keep_attributes(real, temporary, old)
+        os.replace(temporary, real)
+    except OSError as error:
+        os.unlink(temporary)
+        if old is None or error.errno not in (errno.EBUSY, errno.EXDEV):
+            raise
+        _write_in_place(real, data)  # a mount point: renamed over, it would not be replaced
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _write_in_place(real, data):
+    with open(real, "wb") as out:
+        out.write(data)
+
+
+def _keep_attributes(real, temporary, old):
+    """Give the new file the old one's owner (where this process may) and extended attributes."""
+    if (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
         try:
-            if special(path):
-                with open(path, "wb") as out:
-                    write(out)
-            else:
-                real = os.path.realpath(path)
-                old = os.stat(real) if os.path.exists(real) else None
-                handle, temporary = tempfile.mkstemp(dir=os.path.dirname(real), prefix=".tmp-",
-                                                     suffix=os.path.basename(real))
-                try:
-                    with os.fdopen(handle, "wb") as out:
-                        write(out)
-                    os.chmod(temporary, stat.S_IMODE(old.st_mode) if old else 0o666 & ~UMASK)  # not mkstemp's 0o600
-                    if old and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-                        try:
-                            os.chown(temporary, old.st_uid, old.st_gid)
-                        except PermissionError:  # not root: the file becomes this user's, as a copy would
-                            pass
-                    os.replace(temporary, real)
-                except BaseException:
-                    os.unlink(temporary)
-                    raise
-        except OSError as error:
-            fail(f"cannot write {path!r}: {error.strerror}")
-        _run.written.append(path)
+            os.chown(temporary, old.st_uid, old.st_gid)
+        except PermissionError:  # not root: the file becomes this user's, as a copy would
+            pass
+    try:
+        for name in os.listxattr(real):
+            os.setxattr(temporary, name, os.getxattr(real, name))
+    except (OSError, AttributeError):  # no extended attributes here (or no such calls: not Linux)
+        pass
 
 
 def strict(value):
@@ -171,8 +242,9 @@ def memory_room(root="/"):
     """(bytes, where): the most memory this run may take now, and what limits it: "free" (Linux's
     MemAvailable), or the memory limit of a cgroup this process is in, less what the cgroup
     uses already (v2 memory.max and memory.current, v1 memory.limit_in_bytes and
-    memory.usage_in_bytes), whichever leaves least. (None, None) where none can be read (not
-    Linux). `root` is where /proc and /sys are, for tests."""
+    memory.usage_in_bytes), or the address-space limit (ulimit -v) less what TensorFlow maps
+    without using, whichever leaves least. (None, None) where none can be read (not Linux).
+    `root` is where /proc and /sys are, for tests."""
     room, where = None, None
     try:
         with open(Path(root, "proc/meminfo")) as info:
@@ -184,6 +256,12 @@ def memory_room(root="/"):
     for limit, used, file in _cgroup_limits(Path(root)):
         if room is None or limit - used < room:
             room, where = max(limit - used, 0), f"the cgroup's limit ({file})"
+    address_space = resource.getrlimit(resource.RLIMIT_AS)[0] if resource else -1
+    if address_space not in (-1, getattr(resource, "RLIM_INFINITY", -1)) and (
+            room is None or address_space - MAPPED_UNUSED < room):
+        room = max(address_space - MAPPED_UNUSED, 0)
+        where = (f"the address-space limit (ulimit -v: {address_space / 2 ** 30:.1f} GiB, of which TensorFlow "
+                 f"maps {MAPPED_UNUSED / 2 ** 30:.0f} GiB it does not use)")
     return room, where
 
 
@@ -250,7 +328,9 @@ class _Stdout:
             os.close(devnull)
         except (OSError, ValueError):
             pass
-        if not isinstance(error, BrokenPipeError):
+        if isinstance(error, BrokenPipeError):
+            _run.pipe_closed = True
+        else:
             _run.stdout_failed = error.strerror or str(error)
         if not _run.asked:
             raise _StdoutGone
@@ -282,7 +362,11 @@ def _keep_temporary_files():
     """Give this run a temporary folder of its own inside $TMPDIR, and make it everyone's
     $TMPDIR in this process and its children: what TensorFlow leaves there for its own exit
     to remove (AutoGraph's generated files) goes with the folder, however the run ends."""
-    _run.scratch = tempfile.mkdtemp(prefix=f"{Path(sys.argv[0]).stem}-")
+    try:
+        _run.scratch = tempfile.mkdtemp(prefix=f"{Path(sys.argv[0]).stem}-")
+    except OSError as error:  # no folder for temporary files: $TMPDIR, /tmp, /var/tmp, /usr/tmp, here
+        fail(f"{Path(sys.argv[0]).name}: no folder takes temporary files ($TMPDIR is "
+             f"{shown(os.environ.get('TMPDIR', 'not set'))}): {error.strerror or error}")
     os.environ["TMPDIR"] = tempfile.tempdir = _run.scratch
 
 
@@ -314,11 +398,13 @@ def exit_now(status=0):
         threading.Event().wait()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, AttributeError):
+            stream.flush()  # what is left in stdout's buffer may find it closed or full only now
+        except (OSError, AttributeError, ValueError, _StdoutGone):
             pass
+    if _run.pipe_closed and not _run.asked and status == 0:
+        status = 128 + 13  # as a tool killed by SIGPIPE
     if _run.stdout_failed and status == 0:
-        written = "; ".join(f"{path} was written" for path in _run.written)
+        written = "; ".join(f"{shown(path)} was written" for path in _run.written)
         _say(f"{Path(sys.argv[0]).name}: stdout failed ({_run.stdout_failed}), so the output stopped"
              + (f"; {written}" if written else ""))
         status = 1
@@ -336,8 +422,8 @@ def _say(line):
 
 def stop_message(signum):
     """What a stopped run says: which of the files it was asked for exist."""
-    said = [f"{path} was written" for path in _run.written] + [f"{path} was not written"
-                                                               for path in _run.asked if path not in _run.written]
+    said = [f"{shown(path)} was written" for path in _run.written] + [
+        f"{shown(path)} was not written" for path in _run.asked if path not in _run.written]
     return SIGNALS[signal.Signals(signum).name] + (": " + "; ".join(said) if said else "")
 
 
@@ -361,24 +447,16 @@ def child(command, **popen):
     SIGKILL 2 s later), and if this process dies any other way, the child sees it."""
     process = subprocess.Popen(command, env={**os.environ, PARENT: str(os.getpid())}, **popen)
 
-    def end():
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(2)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    _run.children.append(end)
+    _run.children.append(process)
     return process
 
 
 class Script:
     """A program of this folder run as a child process that ends with this one (`child`), its
     report going to a JSON file in `folder`: Script(...) starts it; finish() waits for it and
-    returns what it printed on stdout and stderr and its report. If it failed, what it said on
-    stderr is passed on, and the run ends with one line that says which script failed, with
-    which flags."""
+    returns what it printed on stdout and stderr and its report. If it failed, the run ends:
+    where it refused its flags (status 2), with its one line and status 2; else with what it
+    said on stderr and one line that says which script failed, with which flags, and how."""
 
     def __init__(self, script, flags, folder):
         self.script, self.flags = script, list(flags)
@@ -386,19 +464,57 @@ class Script:
         self.process = child([sys.executable, str(Path(__file__).resolve().parent / script), *self.flags,
                               "--report-json", str(self.path)], text=True, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
+        self.output = None
+
+    def wait(self):
+        """Wait for it to end; what it printed, (stdout, stderr)."""
+        if self.output is None:
+            self.output = self.process.communicate()
+        return self.output
 
     def finish(self):
-        stdout, stderr = self.process.communicate()
-        if self.process.returncode:
+        stdout, stderr = self.wait()
+        code = self.process.returncode
+        if code == 2 and stderr.strip():  # its flags refused: its own line says why
+            fail(stderr.strip().splitlines()[-1])
+        if code:
             sys.stderr.write(stderr)  # all it said, then the line that ends this run
-            sys.exit(f"{self.script} {' '.join(self.flags)} failed with exit status {self.process.returncode}")
+            how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"failed with exit status {code}"
+            sys.exit(f"{self.script} {' '.join(self.flags)} {how}")
         return stdout, stderr, json.loads(self.path.read_text())
 
 
+def finish_all(scripts):
+    """finish() each of `scripts`, which run at once, in turn; but whichever fails first ends
+    the others, and the run, at once, without waiting for the rest."""
+    ended = queue.Queue()
+
+    def wait_for(script):
+        script.wait()
+        ended.put(script)
+
+    for script in scripts:
+        threading.Thread(target=wait_for, args=(script,), daemon=True).start()
+    for _ in scripts:
+        script = ended.get()
+        if script.process.returncode:
+            end_children()
+            script.finish()  # ends the run
+    return [script.finish() for script in scripts]
+
+
 def end_children():
-    """End every child started so far that is still running: SIGTERM, then SIGKILL 2 s later."""
-    for end in _run.children:
-        end()
+    """End every child started so far that is still running: SIGTERM to all of them, then SIGKILL
+    to any still running 2 s later."""
+    running = [child for child in _run.children if child.poll() is None]
+    for child in running:
+        child.terminate()
+    deadline = time.monotonic() + 2
+    for child in running:
+        try:
+            child.wait(max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 def out_of_memory(error):
@@ -432,7 +548,8 @@ def catch_signals():
     os.set_blocking(write_end, False)
     signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
     for name in SIGNALS:
-        signal.signal(getattr(signal, name), lambda signum, frame: None)  # not the default: the thread acts
+        if signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:  # nohup, a background job: left as it is
+            signal.signal(getattr(signal, name), lambda signum, frame: None)  # not the default: the thread acts
     threading.Thread(target=lambda: stop(os.read(read_end, 1)[0]), name="signals", daemon=True).start()
 
 
@@ -450,10 +567,10 @@ def run(main):
         return
     _open_standard_streams()
     sys.stdout = _Stdout(sys.stdout)
-    _keep_temporary_files()
-    catch_signals()
-    watch_parent()
+    catch_signals()  # first: a stop from now on removes what the run makes
     try:
+        _keep_temporary_files()
+        watch_parent()
         main()
     except KeyboardInterrupt:  # Windows: Ctrl-C arrives here, between TensorFlow's calls
         stop(signal.SIGINT)
@@ -461,8 +578,8 @@ def run(main):
         if isinstance(error.code, str):
             _say(error.code)
         exit_now(error.code if isinstance(error.code, int) else 1 if error.code else 0)
-    except _StdoutGone:  # a closed pipe: SIGPIPE's number; else exit_now says how stdout failed, and exits 1
-        exit_now(128 + 13 if _run.stdout_failed is None else 0)
+    except _StdoutGone:  # a closed pipe: 141, as SIGPIPE; anything else: exit_now says how stdout failed, status 1
+        exit_now(0 if _run.stdout_failed else 128 + 13)
     except Exception as error:
         if not out_of_memory(error):
             _clean_up()

@@ -29,7 +29,7 @@ def parse_args(argv=None):
     cli.add_training_flags(parser)  # no defaults: each script keeps its own
     cli.add_output_flags(parser, report="both reports ({script: its --report-json})", plot="both learning curves")
     args = parser.parse_args(argv)
-    process.asked(args.report_json, args.plot)
+    cli.asked(parser, args.report_json, args.plot)
     return args
 
 
@@ -58,7 +58,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:  # inside this run's own $TMPDIR: see process.run
         runs = [process.Script(script, flags, folder) for script in SCRIPTS]  # both train at once, one a core
         outputs, summaries = [], []
-        for out, errors, summary in (run.finish() for run in runs):  # a failure ends this run too
+        for out, errors, summary in process.finish_all(runs):  # the first to fail ends the other, and this run
             sys.stderr.write(errors)
             outputs.append(out)
             summaries.append(summary)

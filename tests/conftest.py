@@ -44,7 +44,8 @@ import pytest
 import side_by_side
 
 ROOT = pasted.ROOT
-ENVIRONMENT = dict(os.environ)  # as the suite started: importing a script sets TensorFlow's switches in os.environ
+ENVIRONMENT = {name: value for name, value in os.environ.items()  # as the suite started (importing a script
+               if name != "PYTHONUNBUFFERED"}  # sets TensorFlow's switches in os.environ); stdout buffered, as usual
 RUNS_AT_ONCE = 2  # one a core: with 3, the suite took about 8% longer, and 15% more CPU
 SCRATCH = Path(tempfile.mkdtemp(prefix="rnn-lesson-tests-"))  # every run's folders; removed at the end
 SAME_ARCHITECTURE = pytest.mark.skipif(  # training output is compared where it was made: tests/pasted.py
@@ -209,19 +210,23 @@ def from_side_by_side(both, script):
 
 class FakeChild:
     """Stands in for a script that process.child starts (process.Script does): it writes the report
-    `report(flags)` gives, prints a line, and exits with `returncode`; no TensorFlow. For tests of
-    what side_by_side.py and experiments.py do with their children's reports."""
+    `report(flags)` gives, prints a line, and exits with `returncode` (with `said` on stderr) after
+    `seconds`; no TensorFlow. For tests of what side_by_side.py and experiments.py do with their
+    children: a subclass sets what differs, and only for the script named `only`, if set."""
 
-    report, returncode = staticmethod(lambda flags: {}), 0
+    report, returncode, said, seconds, only = staticmethod(lambda flags: {}), 0, "", 0.0, None
 
     def __init__(self, command, **popen):
         path = command[command.index("--report-json") + 1]
         self.script, self.flags = Path(command[1]).name, command[2:command.index("--report-json")]
+        if self.only and self.script != self.only:  # the other script: as FakeChild itself is set
+            self.returncode, self.said, self.seconds = FakeChild.returncode, FakeChild.said, FakeChild.seconds
         if not self.returncode:
             Path(path).write_text(json.dumps({"script": self.script, **self.report(self.flags)}))
 
     def communicate(self):
-        return f"the report of {self.script}\n", "" if not self.returncode else "Traceback ...\nValueError: boom\n"
+        time.sleep(self.seconds)
+        return f"the report of {self.script}\n", self.said
 
 
 _started = {}  # runs.NAME: its future, from the moment the tests are collected

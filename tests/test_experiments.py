@@ -67,12 +67,29 @@ def test_quick_writes_its_table_and_picture_even_when_stdout_fails(monkeypatch, 
 
 def test_a_run_that_fails_stops_the_grid_in_one_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(process, "_run", process._Run())
-    monkeypatch.setattr(process, "child", type("Child", (FakeChild,), {"returncode": 1}))
+    monkeypatch.setattr(process, "child", type("Child", (FakeChild,), {"returncode": 1,
+                                                                        "said": "Traceback ...\nValueError: boom\n"}))
     with pytest.raises(SystemExit) as ended:
         experiments.main(["--quick", "--out", str(tmp_path)])
     assert str(ended.value.code).endswith("failed with exit status 1")
     assert "ValueError: boom" in capsys.readouterr().err  # what the failing script said, passed on
     assert os.listdir(tmp_path) == []  # nothing written
+
+
+def test_what_it_would_write_is_checked_before_any_run(tmp_path):
+    (tmp_path / "experiments.json").mkdir()  # a folder where the figures would go
+    result = run("experiments.py", "--quick", "--out", tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert f"cannot write {tmp_path / 'experiments.json'}: Is a directory" in result.stderr
+
+
+def test_too_many_runs_at_once_for_the_memory_are_refused(monkeypatch, capsys):
+    monkeypatch.setattr(process, "memory_room", lambda: (3 * 2 ** 30, "free"))  # 3 GiB free
+    with pytest.raises(SystemExit) as refused:
+        experiments.parse_args(["--jobs", "36", "--out", "/tmp"])
+    assert refused.value.code == 2
+    assert "36 runs at once need about 2" in capsys.readouterr().err  # 36 x 0.8 GiB; fewer --jobs
+    assert experiments.parse_args(["--jobs", "2", "--out", "/tmp"]).jobs == 2
 
 
 def test_every_run_of_the_grid_is_one_the_scripts_take():

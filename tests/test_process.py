@@ -2,6 +2,7 @@
 each case): stdout that fails, Ctrl-C and signals, $TMPDIR, memory and containers, paths,
 permissions and links. The quick programs run here as a user runs them; the long ones are
 conftest.py's shared runs (`runs.NAME`)."""
+import json
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,19 @@ def test_a_closed_pipe_ends_the_output_quietly_and_the_report_is_still_written()
     result.stderr, result.returncode = started.stderr.read(), started.wait(timeout=60)
     assert first == "== seed\n" and result.returncode == 0 and result.stderr == ""  # no traceback, no word
     assert result.report["seed, broken"]["ok"] is False  # the whole run, written
+
+
+def test_a_pipe_that_closes_before_the_last_output_is_flushed_ends_quietly_too():
+    # the last line waits in stdout's buffer until the exit; by then the reader has gone
+    code = ("import sys, time; sys.path.insert(0, '.'); import process\n"
+            "def main():\n    print('first', flush=True)\n    time.sleep(0.5)\n    print('last')\n"
+            "process.run(main)\n")
+    started, result = start("-c", code)
+    first = started.stdout.readline()
+    started.stdout.close()
+    result.stderr, result.returncode = started.stderr.read(), started.wait(timeout=60)
+    assert first == "first\n" and result.returncode == 128 + 13 and result.stderr == ""  # no traceback
+    assert os.listdir(result.tmpdir) == []
 
 
 def test_a_closed_pipe_with_nothing_else_to_write_ends_the_run_as_sigpipe_would(monkeypatch):
@@ -104,6 +119,18 @@ def test_sigquit_and_sighup_stop_a_run_as_sigterm_does_and_leave_no_temporary_fi
     result = finish((started, result))
     assert result.returncode == 128 + signum and result.stderr == process.SIGNALS[signum.name] + "\n"
     assert os.listdir(result.tmpdir) == []
+
+
+def test_a_signal_ignored_before_the_start_stays_ignored():
+    # nohup ignores SIGHUP, a shell's background job SIGINT: the run goes on through them
+    code = ("import sys, time; sys.path.insert(0, '.'); import process\n"
+            "def main():\n    print('ready', flush=True)\n    time.sleep(1)\n    print('done')\n"
+            "process.run(main)\n")
+    started, result = start("-c", "import signal; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n" + code)
+    assert started.stdout.readline() == "ready\n"
+    started.send_signal(signal.SIGHUP)
+    result = finish((started, result))
+    assert result.returncode == 0 and result.stdout == "done\n" and result.stderr == ""
 
 
 def test_a_stop_from_the_main_thread_is_not_kept_waiting(monkeypatch, capsys):
@@ -236,6 +263,83 @@ def test_running_out_of_memory_anyway_is_one_line(monkeypatch, capsys):
 
 
 # --- the report's file: links, devices, permissions ---------------------------------------------
+def test_a_report_on_stdout_goes_where_stdout_goes(tmp_path):
+    # --report-json /dev/stdout (or -) with stdout sent to a file: the report, then the JSON, in that file
+    for name in ("/dev/stdout", "-"):
+        out = tmp_path / f"out{len(name)}.txt"
+        result = run("lanes_examples.py", "seed", "--report-json", name, stdout=str(out))
+        text = out.read_text()
+        assert result.returncode == 0 and text.startswith("== seed\n"), text[:200]
+        assert json.loads(text[text.index("{\n"):])["seed, fixed"]["ok"] is True
+        assert not (ROOT / "-").exists()
+
+
+def test_report_names_are_checked_as_a_shell_would_make_them(tmp_path):
+    longest = tmp_path / ("a" * 250 + ".json")  # 255 bytes: the most a name may have
+    assert process.writable(str(longest)) is None and not longest.exists()  # tried, and left as it was
+    process.write_atomically(str(longest), lambda out: out.write(b"{}"))
+    assert longest.read_text() == "{}" and os.listdir(tmp_path) == [longest.name]  # no temporary name too long
+    assert "File name too long" in process.writable(str(tmp_path / ("a" * 251 + ".json")))
+    (tmp_path / "loop").symlink_to("loop")
+    assert process.writable(str(tmp_path / "loop")).endswith("Too many levels of symbolic links")
+
+
+def test_two_flags_for_one_file_are_refused(tmp_path):
+    result = run("fixed_rnn.py", "--report-json", tmp_path / "x.png", "--plot", tmp_path / "x.png")
+    assert result.returncode == 2 and "two of the files asked for are one file" in result.stderr
+
+
+def test_a_report_keeps_its_extended_attributes(tmp_path):
+    path = tmp_path / "report.json"
+    path.write_text("old")
+    try:
+        os.setxattr(path, "user.origin", b"kept")
+    except OSError:
+        pytest.skip("this file system keeps no extended attributes")
+    process.write_atomically(path, lambda out: out.write(b"new"))
+    assert path.read_text() == "new" and os.getxattr(path, "user.origin") == b"kept"  # ACLs are such attributes
+
+
+def test_a_writable_report_in_a_folder_that_takes_no_new_file_is_written_in_place():
+    # as `>` would: a shared report in a folder the user may not add to
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))
+    folder.chmod(0o777)
+    path = folder / "shared.json"
+    path.write_text("old")
+    path.chmod(0o666)
+    folder.chmod(0o555)
+    try:
+        if os.getuid() == 0:
+            assert as_nobody(lambda: process.writable(str(path))) == "None"
+            assert as_nobody(lambda: process.write_atomically(str(path), lambda out: out.write(b"new"))) == "None"
+        else:
+            assert process.writable(str(path)) is None
+            process.write_atomically(str(path), lambda out: out.write(b"new"))
+        assert path.read_text() == "new" and os.listdir(folder) == ["shared.json"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def test_a_fifo_nobody_reads_does_not_keep_a_stop_waiting(tmp_path):
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    started, result = start("lanes_examples.py", "seed", "--report-json", fifo)
+    assert started.stdout.readline() == "== seed\n"
+    time.sleep(0.5)  # its report is being opened: it waits for a reader
+    started.send_signal(signal.SIGTERM)
+    result = finish((started, result), timeout=10)
+    assert result.returncode == 128 + signal.SIGTERM and result.stderr == f"terminated: {fifo} was not written\n"
+
+
+def test_an_address_space_limit_too_small_for_tensorflow_is_refused():
+    # ulimit -v 2 GB: TensorFlow maps more than that; before, such a run crashed (SIGSEGV, or absl's abort)
+    code = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, (2 * 10 ** 9, 2 * 10 ** 9)); "
+            "sys.argv = ['fixed_rnn.py']; runpy.run_path('fixed_rnn.py', run_name='__main__')")
+    result = run("-c", code)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "the address-space limit (ulimit -v: 1.9 GiB" in result.stderr
+
 def test_a_symbolic_link_is_written_through(tmp_path):
     target, link = tmp_path / "target.json", tmp_path / "link.json"
     target.write_text("old")
@@ -335,10 +439,10 @@ def test_a_report_the_user_could_not_write_with_a_shell_is_refused_at_start_up()
     read_only.chmod(0o444)
     if os.getuid() == 0:
         assert as_nobody(lambda: process.writable(str(read_only))) == repr(
-            f"cannot write {str(read_only)!r}: Permission denied")
+            f"cannot write {read_only}: Permission denied")
         assert process.writable(str(read_only)) is None  # root may, as with `>`
     else:
-        assert process.writable(str(read_only)) == f"cannot write {str(read_only)!r}: Permission denied"
+        assert process.writable(str(read_only)) == f"cannot write {read_only}: Permission denied"
     assert read_only.read_text() == "old"  # looked at, not touched
     shutil.rmtree(folder)
 
@@ -353,5 +457,5 @@ def test_an_immutable_report_is_refused_at_start_up(tmp_path):
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
     assert result.returncode == 2 and result.stdout == "" and len(result.stderr.splitlines()) == 1
-    assert f"cannot write {str(path)!r}: Operation not permitted" in result.stderr
+    assert f"cannot write {path}: Operation not permitted" in result.stderr
     assert path.read_text() == "old"

@@ -2,7 +2,9 @@
 import json
 import os
 import signal
+import time
 
+import pytest
 from conftest import ROOT, FakeChild, run
 
 import process
@@ -69,3 +71,18 @@ def test_its_files_are_written_before_it_prints(monkeypatch, tmp_path):
     assert said == ["written", "printed"]
     assert json.loads(report_path.read_text()) == {"broken_rnn.py": {"script": "broken_rnn.py"},
                                                    "fixed_rnn.py": {"script": "fixed_rnn.py"}}
+
+
+def test_a_script_that_refuses_its_flags_ends_it_at_once(monkeypatch, capsys):
+    # fixed_rnn.py refuses at once (its shape needs more memory than is free, say); broken_rnn.py
+    # would train for minutes: side_by_side.py says the refusal at once, and ends, status 2
+    monkeypatch.setattr(process, "_run", process._Run())
+    refusal = "fixed_rnn.py: this run needs about 27.8 GiB of memory, and 22.9 GiB is free: ... (see --help)\n"
+    monkeypatch.setattr(process, "child", type("Child", (FakeChild,), {
+        "only": "fixed_rnn.py", "returncode": 2, "said": refusal, "seconds": 0.0}))
+    monkeypatch.setattr(FakeChild, "seconds", 30.0)  # broken_rnn.py: still training
+    started = time.monotonic()
+    with pytest.raises(SystemExit) as ended:
+        side_by_side.main(["--units", "1024", "--layers", "16"])
+    assert ended.value.code == 2 and time.monotonic() - started < 5
+    assert capsys.readouterr().err == refusal
