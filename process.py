@@ -366,7 +366,7 @@ def _keep_temporary_files():
         _run.scratch = tempfile.mkdtemp(prefix=f"{Path(sys.argv[0]).stem}-")
     except OSError as error:  # no folder for temporary files: $TMPDIR, /tmp, /var/tmp, /usr/tmp, here
         fail(f"{Path(sys.argv[0]).name}: no folder takes temporary files ($TMPDIR is "
-             f"{shown(os.environ.get('TMPDIR', 'not set'))}): {error.strerror or error}")
+             f"{shown(os.environ['TMPDIR']) if 'TMPDIR' in os.environ else 'not set'}): {error.strerror or error}")
     os.environ["TMPDIR"] = tempfile.tempdir = _run.scratch
 
 

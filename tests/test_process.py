@@ -224,6 +224,16 @@ def test_memory_room_is_what_the_container_allows(tmp_path, cgroup_lines, files,
     assert limit == "free" if expected[1] == "free" else limit == f"the cgroup's limit ({root / expected[1]})"
 
 
+def test_no_folder_for_temporary_files_is_one_line_at_start_up():
+    # an unusable $TMPDIR makes Python fall back to /tmp and the rest; where none of them takes a file:
+    code = ("import runpy, sys, tempfile; tempfile.tempdir = '/nonexistent/tmp'; "
+            "sys.argv = ['fixed_rnn.py']; runpy.run_path('fixed_rnn.py', run_name='__main__')")
+    result = run("-c", code)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("fixed_rnn.py: no folder takes temporary files ($TMPDIR is ")
+    assert result.stderr.endswith("): No such file or directory\n")
+
+
 def test_a_run_too_big_for_its_containers_limit_is_refused_naming_the_limit(tmp_path):
     # a real cgroup (v1, as this machine has), limited to 600 MB: the shape that needs 1.8 GiB is
     # refused before TensorFlow loads, not killed by the kernel with nothing said
@@ -339,6 +349,7 @@ def test_an_address_space_limit_too_small_for_tensorflow_is_refused():
     result = run("-c", code)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "the address-space limit (ulimit -v: 1.9 GiB" in result.stderr
+
 
 def test_a_symbolic_link_is_written_through(tmp_path):
     target, link = tmp_path / "target.json", tmp_path / "link.json"
