@@ -48,6 +48,11 @@ ENVIRONMENT = {name: value for name, value in os.environ.items()  # as the suite
                if name != "PYTHONUNBUFFERED"}  # sets TensorFlow's switches in os.environ); stdout buffered, as usual
 RUNS_AT_ONCE = 2  # one a core: with 3, the suite took about 8% longer, and 15% more CPU
 SCRATCH = Path(tempfile.mkdtemp(prefix="rnn-lesson-tests-"))  # every run's folders; removed at the end
+IGNORED = [signum for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGTERM)
+           if signal.getsignal(signum) is signal.SIG_IGN]  # by nohup, or a shell's background job: inherited
+FROM_A_TERMINAL = [  # where any is, each run starts through this, which gives them back, then becomes the run
+    sys.executable, "-I", "-S", "-c", f"import os, signal, sys\nfor signum in {[int(signum) for signum in IGNORED]}:\n"
+    "    signal.signal(signum, signal.SIG_DFL)\nos.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
 SAME_ARCHITECTURE = pytest.mark.skipif(  # training output is compared where it was made: tests/pasted.py
     not pasted.made_here(), reason=f"the pasted training output was made on {pasted.MADE_ON[0]}; on this "
     f"processor ({pasted.cpu()}) it has not been seen (docs/compatibility.md)")
@@ -86,15 +91,18 @@ def start(script, *flags, env=None, report=False, cwd=ROOT, stdout=subprocess.PI
     """Start `python script flags...` (in the project folder, unless cwd says), with a folder and a
     $TMPDIR of its own; FOLDER in a flag is that folder; `report`: --report-json into it; `stdout`:
     a pipe, or a path to write it to; `closed`: the file descriptors (1, 2) it starts without,
-    as `>&-` leaves them. Finish it with `finish`."""
+    as `>&-` leaves them. It gets the signals a terminal gives, even where pytest runs with some
+    ignored (`IGNORED`): the tests send them. Finish it with `finish`."""
     folder, tmpdir = folders(Path(script).stem)
     started = time.monotonic()
     command = [str(script), *(str(flag).replace("FOLDER", str(folder)) for flag in flags)]
     command += ["--report-json", str(folder / "report.json")] if report else []
     with open(stdout, "w") if isinstance(stdout, str) else nullcontext(stdout) as out:  # a path: written there
-        process = subprocess.Popen([sys.executable, *command], cwd=cwd, text=True, stdout=out, stderr=subprocess.PIPE,
+        python = FROM_A_TERMINAL if IGNORED else [sys.executable]
+        process = subprocess.Popen([*python, *command], cwd=cwd, text=True, stdout=out, stderr=subprocess.PIPE,
                                    env={**ENVIRONMENT, **(env or {}), "TMPDIR": str(tmpdir)},
                                    preexec_fn=(lambda: [os.close(fd) for fd in closed]) if closed else None)
+    _running.append(process)
     return process, Run(command, None, "", "", folder, tmpdir, env or {}, started=started)
 
 
@@ -230,6 +238,14 @@ class FakeChild:
 
 
 _started = {}  # runs.NAME: its future, from the moment the tests are collected
+_running = []  # every process `start` started: any still running when the suite ends is killed
+
+
+def pytest_configure(config):
+    """SIGTERM (a CI job's timeout, `kill`) ends the suite as Ctrl-C does: its processes and
+    folders are cleaned up (pytest_sessionfinish), none left waiting."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -246,7 +262,8 @@ def pytest_collection_finish(session):
 
 def pytest_terminal_summary(terminalreporter):
     """One line: how long each shared run took, for whoever keeps the suite fast."""
-    done = {name: future.result() for name, future in _started.items() if future.done() and not future.exception()}
+    done = {name: future.result() for name, future in _started.items()
+            if future.done() and not future.cancelled() and not future.exception()}
     if done:
         took = ", ".join(f"{name} {run.took:.0f} s" for name, run in done.items())
         terminalreporter.write_line(f"shared runs: {took}")
@@ -255,6 +272,9 @@ def pytest_terminal_summary(terminalreporter):
 def pytest_sessionfinish(session):
     for future in _started.values():
         future.cancel()
+    for process in _running:
+        if process.poll() is None:
+            process.kill()
     shutil.rmtree(SCRATCH, ignore_errors=True)
 
 
