@@ -73,6 +73,7 @@ def check_layout(layout, length, time_major=False, undo=None):
     are read as padding). `undo`, if given, is your function from the model's per-step
     outputs, laid out as the input, back to stream order: it must give np.arange(length)
     back, or outputs and labels would not line up."""
+    _check_flag("time_major", time_major, "bool")
     if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= 2 ** 24:
         raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**24 "
                          f"(float32 holds positions exactly up to there), got {length!r}")
@@ -80,10 +81,14 @@ def check_layout(layout, length, time_major=False, undo=None):
         if function is not None and not callable(function):
             raise ValueError(f"{name}: expected a function of the stream, got {type(function).__name__}")
     stream = np.arange(length)
-    laid_out = layout(stream)
-    lanes = lane_map(laid_out, time_major, what="the layout's output")
+    try:
+        laid_out = layout(stream)
+    except Exception as error:
+        raise ValueError(f"the layout: expected it to take a 1-D array of {length} positions, but it raised "
+                         f"{type(error).__name__}: {' '.join(str(error).split())[:300]}") from error
+    lanes, window = _lane_map(laid_out, time_major, what="the layout's output")
     pad = _padding([lanes], position_zero_needed=True)[0]
-    real = lanes[~pad]
+    real = lanes[~pad] if window == 1 else _positions_of(laid_out, "the layout's output").ravel()
     present = np.zeros(length + 1, dtype=bool)
     present[np.minimum(real, length)] = True
     if present[length] or not present[:length].all():
@@ -102,7 +107,7 @@ def check_layout(layout, length, time_major=False, undo=None):
     seen_map = np.zeros(lanes.shape, dtype=bool)
     seen_map[~pad] = seen
     return LayoutCheck(lanes, pad, seen_map, _counts_up(lanes, pad), _best_from(seen, times, positions),
-                       _best_from(np.zeros_like(seen), times, positions), undoes)
+                       _best_from(np.zeros_like(seen), times, positions), undoes, window)
 
 
 @dataclass
@@ -111,7 +116,9 @@ class LayoutCheck(_Judged):
     padding; `seen` the slots whose previous position was read earlier in the same lane;
     `in_order` the lanes that count up by one; `best` is best_possible (padding left out) and
     `chance` the same with nothing seen; `undoes` whether `undo` gave the stream back (None:
-    no undo given). `ok` and `verdict` come from the table _LAYOUT_ROWS."""
+    no undo given); `window`: how many consecutive positions each slot's features hold (1, or
+    more where time sits on the features axis: each slot is then read as its last). `ok` and
+    `verdict` come from the table _LAYOUT_ROWS."""
 
     lane_map: np.ndarray
     padding: np.ndarray
@@ -120,6 +127,7 @@ class LayoutCheck(_Judged):
     best: dict
     chance: dict
     undoes: bool | None
+    window: int = 1
 
     @staticmethod
     def _table():
@@ -134,8 +142,9 @@ class LayoutCheck(_Judged):
     def out_of_order(self):
         """The first lane that does not count up by one (a _Lane), or None."""
         lane = int(np.argmin(self.in_order))
+        real = self.lane_map[~self.padding]
         return None if self.in_order.all() else _Lane(self.lane_map[lane][~self.padding[lane]], len(self.lane_map),
-                                                      np.unique(self.lane_map[~self.padding]))
+                                                      np.unique(real), len(np.unique(real)) < real.size)
 
     def summary(self):
         """What the scripts' JSON keeps of the lane map."""
@@ -148,7 +157,7 @@ class LayoutCheck(_Judged):
 
     def __str__(self):
         lanes, time = self.lane_map.shape
-        return (f"check_layout: {lanes} lanes x {time} time steps\n" + self.lane_lines()
+        return (f"check_layout: {lanes} lanes x {time} time steps\n" + _window_line(self.window) + self.lane_lines()
                 + _padding_line(int(self.padding.sum()))
                 + f"lanes that count up by one: {int(self.in_order.sum())} of {lanes}\n"
                 + _closing_lines(self))
@@ -170,15 +179,20 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     Targets may be one a window (batch,) or one a step (batch, time).
     limit: batches read at most, for pipelines that repeat forever (the report says so).
     key: the input's name, where elements (or their inputs) are dicts."""
-    if isinstance(stateful, str) or not isinstance(stateful, bool | np.bool_):
-        raise ValueError(f"stateful: expected True or False, got {stateful!r}")
+    _check_flag("stateful", stateful, "bool")
+    _check_flag("time_major", time_major, "bool")
+    _check_flag("target_offset", target_offset, "int")
+    if key is not None and not isinstance(key, str | int):
+        raise ValueError(f"key: expected the name of the input (a str), got {key!r}")
     if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1:
         raise ValueError(f"limit: expected a whole number of batches, 1 or more, got {limit!r}")
     elements, read_as, more = _read_batches(batches, key, limit)
-    maps, targets = [], []
+    maps, targets, window = [], [], 1
     for number, (inputs, target) in enumerate(elements, start=1):
-        maps.append(lane_map(inputs, time_major, what=f"batch {number}"))
+        lanes, held = _lane_map(inputs, time_major, what=f"batch {number}")
+        maps.append(lanes)
         targets.append(target)
+        window = max(window, held)
     if any(t is None for t in targets) and any(t is not None for t in targets):
         raise ValueError("batches: expected targets with every batch or with none, got some of each")
     pads = _padding(maps, position_zero_needed=False)
@@ -196,14 +210,14 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
         first_lanes=[[(m[i], p[i]) for m, p in zip(maps[:BATCHES_SHOWN], pads, strict=False) if i < len(m)]
                      for i in range(min(LANES_SHOWN, len(maps[0])))],
-        out_of_order=next((_Lane(m[i][~p[i]], len(m), np.unique(positions))
+        out_of_order=next((_Lane(m[i][~p[i]], len(m), np.unique(positions), len(np.unique(positions)) < positions.size)
                            for m, p, ok in zip(maps, pads, in_order, strict=True) for i in np.flatnonzero(~ok)), None),
         lanes_in_order=int(sum(ok.sum() for ok in in_order)), lanes_total=sum(len(m) for m in maps),
         padded=int(sum(p.sum() for p in pads)),
         boundaries=_Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 else None,
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
-        target_offset=target_offset, best=_best_from(seen, times, positions),
-        chance=_best_from(np.zeros_like(seen), times, positions), limit=limit)
+        target_offset=int(target_offset), best=_best_from(seen, times, positions),
+        chance=_best_from(np.zeros_like(seen), times, positions), limit=limit, window=window)
 
 
 @dataclass
@@ -217,8 +231,8 @@ class BatchesCheck(_Judged):
     batches, with stateful), padding left out;
     `offset_found`: targets minus the last input they may use, if the pipeline yields
     (inputs, targets) and that is the same everywhere (`target_offset` is the one asked for);
-    `best`: best_possible for it all, `chance` the same with nothing seen. `ok` and `verdict`
-    come from the table _BATCH_ROWS."""
+    `best`: best_possible for it all, `chance` the same with nothing seen; `window`: as in
+    LayoutCheck. `ok` and `verdict` come from the table _BATCH_ROWS."""
 
     batches: int
     stateful: bool
@@ -239,6 +253,7 @@ class BatchesCheck(_Judged):
     best: dict
     chance: dict
     limit: int
+    window: int = 1
 
     @staticmethod
     def _table():
@@ -263,8 +278,12 @@ class BatchesCheck(_Judged):
         if self.offsets is None:
             return None
         if self.offset_found is None:
+            most, count = Counter(self.offsets.tolist()).most_common(1)[0]
+            time = self.shapes[0][1]
             return (f"targets sit at no fixed place: from {self.offsets.min()} to {self.offsets.max()} positions "
-                    "after the last input they may use")
+                    "after the last input they may use" + (
+                        f" ({count} of {len(self.offsets)} at {_target_place(most, time, self.per_step)})"
+                        if count > len(self.offsets) / 2 else ""))
         time = self.shapes[0][1]
         text = (f"each {'step' if self.per_step else 'window'}'s target is "
                 f"{_target_place(self.offset_found, time, self.per_step)}")
@@ -282,6 +301,8 @@ class BatchesCheck(_Judged):
                  f"{', stateful' if self.stateful else ''}"]
         if self.read_as:
             lines.append(self.read_as)
+        if self.window > 1:
+            lines.append(_window_line(self.window).rstrip())
         lines += [_lane_lines(self.first_lanes, max(lanes for lanes, _ in self.shapes), self.seen, self.targets,
                               heading=", batch | batch | ..." if len(self.first_lanes[0]) > 1 else "").rstrip(),
                   f"lanes that count up by one inside their batch: {self.lanes_in_order} of {self.lanes_total}"]
@@ -310,6 +331,9 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
     in far fewer calls; if lanes do mix, a sample of slots is nudged alone, and the report
     says which. It is ok when no output reads another lane, and the outputs read their own
     lane's previous step."""
+    _check_flag("time_major", time_major, "bool")
+    _check_flag("nudge", nudge, "positive")
+    _check_flag("seed", seed, "int")
     if not (isinstance(shape, tuple | list) and len(shape) in (2, 3)
             and all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 1 for n in shape)):
         raise ValueError(f"shape: expected (batch, time, features), or (batch, time) for ids, whole numbers "
@@ -358,10 +382,12 @@ class ModelCheck(_Judged):
     known for the input slots in `probed` (all of them, unless lanes mix at a big shape:
     `how` says what was done). The counts are (input slot, output slot) pairs: across lanes,
     and inside a lane from an earlier step (of `possible`), the same step, or a later one.
-    `seen` marks the outputs that read their own lane's previous step, of those `scored` (all,
-    or where lanes mix at a big shape, those right after a slot nudged alone); `best` is
-    best_possible for that, `chance` the same with nothing seen; `calls` counts the calls of the model.
-    `ok` and `verdict` come from the table _MODEL_ROWS."""
+    `own` marks the outputs that read their own step, `seen` those that read both it and their
+    own lane's previous step, of those `scored` (all, or where lanes mix at a big shape, those
+    whose step and the one before were nudged alone); `best` is best_possible for that (an
+    output that reads neither knows no element of its target), `chance` the same with only the
+    current element seen; `calls` counts the calls of the model. `ok` and `verdict` come from
+    the table _MODEL_ROWS."""
 
     shape: tuple
     time_major: bool
@@ -372,6 +398,8 @@ class ModelCheck(_Judged):
     calls: int
     traced: bool
     inference: bool | None
+    own: np.ndarray = field(init=False)
+    previous: np.ndarray = field(init=False)
     seen: np.ndarray = field(init=False)
     scored: np.ndarray = field(init=False)
     best: dict = field(init=False)
@@ -383,19 +411,27 @@ class ModelCheck(_Judged):
 
     def __post_init__(self):
         lanes, time = self.probed.shape
-        steps = np.arange(1, time)
-        self.seen = np.zeros((lanes, time), dtype=bool)
-        self.scored = np.ones((lanes, time), dtype=bool)  # outputs whose previous step's pull is known
+        steps = np.arange(time)
+        self.own = np.array([self.depends[lane, steps, lane, steps] for lane in range(lanes)])
+        self.previous = np.zeros((lanes, time), dtype=bool)
         for lane in range(lanes):
-            self.seen[lane, 1:] = self.depends[lane, steps - 1, lane, steps]
-        if not self.probed.all():  # a sample: only the outputs right after a slot nudged alone
+            self.previous[lane, 1:] = self.depends[lane, steps[:-1], lane, steps[1:]]
+        self.seen = self.own & self.previous
+        self.scored = np.ones((lanes, time), dtype=bool)  # outputs whose own and previous steps' pulls are known
+        if not self.probed.all():  # a sample: only the outputs whose step and the one before were nudged alone
             self.scored[:, 0] = False
-            self.scored[:, 1:] = self.probed[:, :-1]
+            self.scored[:, 1:] = self.probed[:, :-1] & self.probed[:, 1:]
         positions = np.arange(lanes * time).reshape(lanes, time)  # as if lane j held j * time ... j * time + time - 1
         times = np.broadcast_to(np.arange(time), (lanes, time))
         self.best = _best_from(self.seen[self.scored], times[self.scored], positions[self.scored])
         self.chance = _best_from(np.zeros(int(self.scored.sum()), dtype=bool), times[self.scored],
                                  positions[self.scored])
+        blind = (self.scored & ~self.own & ~self.previous)  # knows neither element: half of a current-element bet
+        if blind.any():
+            share = blind.sum() / self.scored.sum()
+            pool = _best_from(np.zeros(int(blind.sum()), dtype=bool), times[blind], positions[blind])
+            self.best = {"accuracy": self.best["accuracy"] - 0.5 * pool["accuracy"] * share,
+                         "cross_entropy": self.best["cross_entropy"] + float(np.log(2)) * share}
         super().__post_init__()
 
     @property
@@ -438,7 +474,8 @@ class ModelCheck(_Judged):
                   f"  in a lane, an earlier step  {self.in_lane('earlier'):6d} of {self.possible}",
                   f"  in a lane, the same step    {self.in_lane('same'):6d}",
                   f"  in a lane, a later step     {self.in_lane('later'):6d}",
-                  f"outputs that read their own lane's previous step: {int(self.seen.sum())} of "
+                  f"outputs that read their own step: {int(self.own[self.scored].sum())} of {self.targets}",
+                  f"outputs that read it and their own lane's previous step: {int(self.seen[self.scored].sum())} of "
                   f"{int(self.scored[:, 1:].sum())}"]
         return "\n".join(lines) + "\n" + _closing_lines(self)
 
@@ -448,19 +485,10 @@ def lane_map(batch, time_major=False, what="the batch"):
     """(batch, time[, features]) positions, or (time, batch[, features]) if time_major ->
     (lanes, time): the stream position in each slot. Every feature of a slot must hold the
     same position: feed a 1-D stream, repeated along the features if your code needs several."""
-    array = _positions_of(batch, what)
-    axes = "(time, batch[, features])" if time_major else "(batch, time[, features])"
-    if array.ndim not in (2, 3) or 0 in array.shape:
-        raise ValueError(f"{what}: expected a 2-D or 3-D array {axes}, got shape {array.shape}")
-    if array.ndim == 3:
-        differ = np.argwhere((array != array[..., :1]).any(axis=2))
-        if len(differ):
-            slot = tuple(int(i) for i in differ[0])
-            raise ValueError(f"{what}: the features of slot {slot} hold different positions "
-                             f"{array[slot].tolist()}; expected one position a slot (feed a 1-D stream, "
-                             "repeated along the features if your code needs several)")
-        array = array[..., 0]
-    return np.ascontiguousarray(array.T if time_major else array)
+    lanes, window = _lane_map(batch, time_major, what)
+    if window > 1:
+        raise ValueError(f"{what}: {_window_text(batch, window)}; expected one position a slot")
+    return lanes
 
 
 def seen_previous(lanes):
@@ -483,11 +511,13 @@ def best_possible(lanes):
 @dataclass(frozen=True)
 class _Lane:
     """A lane that does not count up by one: its positions (padding left out), how many lanes
-    its batch has, and every position that any lane holds."""
+    its batch has, every position that any lane holds, and whether some position is held twice
+    (overlapping windows)."""
 
     positions: np.ndarray
     lanes: int
     held: np.ndarray
+    repeats: bool
 
 
 @dataclass(frozen=True)
@@ -566,11 +596,29 @@ def _steps_over(check):
     return (_commonest_step(check) or 0) > 1
 
 
+def _one_step(check):
+    shapes = [check.lane_map.shape] if hasattr(check, "lane_map") else check.shapes
+    return all(time == 1 for _, time in shapes)
+
+
+def _subsampled(check):
+    """The lane holds one position in k, and those between are in no lane, or in windows that
+    overlap this one (sampling_rate=k with a stride under the window's span): not a reshape."""
+    return _steps_over(check) and (not _skipped_held(check) or (
+        _all_steps(check, lambda step: step > 1) and check.out_of_order.repeats))
+
+
 _IN_LANE_ROWS = (  # a lane that does not count up by one: rows of both check_layout's and check_batches' tables
-    _Row(_out_of_order(lambda c: _steps_over(c) and not _skipped_held(c)), False,
-         lambda c: f"a lane holds one position in {_commonest_step(c)} ({_shown(c)}), and those between are in no "
-                   "lane: the series is subsampled (sampling_rate, a stride), so no element's predecessor is ever "
-                   "read. Keep every position (sampling_rate=1)"),
+    _Row(lambda c: c.window > 1 and (_one_step(c) or c.out_of_order is not None), False,
+         lambda c: f"each slot's features hold {c.window} consecutive positions: time steps sit on the features "
+                   "axis, as a reshape to (samples, 1, timesteps) puts them, so the RNN reads "
+                   f"{c.window} elements as one step" + (" and has no time to remember along" if _one_step(c) else "")
+                   + ". Give each element a step of its own: (samples, timesteps, 1)"),
+    _Row(_out_of_order(_subsampled), False,
+         lambda c: f"a lane holds one position in {_commonest_step(c)} ({_shown(c)}), and those between are "
+                   + ("only in other windows, which overlap it" if _skipped_held(c) else "in no lane")
+                   + ": the series is subsampled (sampling_rate, a stride), so no element's predecessor is ever "
+                   "read in its lane. Keep every position (sampling_rate=1)"),
     _Row(_out_of_order(lambda c: _all_steps(c, lambda step: step == c.out_of_order.lanes > 1)), False,
          lambda c: f"consecutive positions sit side by side across lanes (lane i: i, i + {_steps(c)[0]}, ...): a "
                    f"time-major reshape, or a reshape where a transpose belongs. {_FIX_LAYOUT}"),
@@ -615,8 +663,8 @@ _LAYOUT_ROWS = (  # check_layout's verdict: the first row that fits
 )
 
 
-def _handover_told(check):
-    h = check.boundaries
+def _handover_told(check, handovers=None):
+    h = handovers or _epoch(check)
     batch, lane = h.first_break
     return (f"lane {lane} goes from {_positions_text(h.real(batch, lane))} in batch {batch + 1} to "
             f"{_positions_text(h.real(batch + 1, lane))} in batch {batch + 2}")
@@ -624,6 +672,17 @@ def _handover_told(check):
 
 def _breaks(check):
     return check.boundaries is not None and not check.boundaries.goes_on.all()
+
+
+def _epoch(check):
+    """The handovers the rows below read: those of the pipeline's first epoch, where it repeats."""
+    return check.boundaries.first_epoch()
+
+
+def _restart_note(check):
+    restart = check.boundaries.restart()
+    return ("" if _epoch(check) is check.boundaries or restart is None else
+            f" (and at batch {restart + 2} the pipeline starts over: reset the state there too)")
 
 
 _STATEFUL_FIX = "Split the series into one stretch a lane first, or use stateful=False"
@@ -635,26 +694,35 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
                    "pipeline repeats (an epoch's end, or .repeat()), and the state carried across it belongs to the "
                    "series' end. Reset the state when an epoch starts (Keras: each stateful layer's reset_state(); "
                    "PyTorch: a fresh hidden state), and check one epoch"),
-    _Row(lambda c: _breaks(c) and c.boundaries.overlaps(), False,
+    _Row(lambda c: _breaks(c) and _epoch(c).overlaps(), False,
          lambda c: f"{_handover_told(c)}: the windows overlap, so each lane re-feeds steps its state has already "
                    "seen" + (f", and consecutive windows went to neighbouring lanes (each lane starts "
-                             f"{c.boundaries.side_by_side()} after the one before)" if c.boundaries.side_by_side()
+                             f"{_epoch(c).side_by_side()} after the one before)" if _epoch(c).side_by_side()
                              else "")
                    + ". For a stateful model, cut windows that do not overlap (shift = size), one stretch a lane, "
-                     "or use stateful=False"),
-    _Row(lambda c: _breaks(c) and c.boundaries.side_by_side() is not None and len(c.boundaries.jumps()) == 1, False,
+                     "or use stateful=False" + _restart_note(c)),
+    _Row(lambda c: _breaks(c) and _epoch(c).side_by_side() is not None and len(_epoch(c).jumps()) == 1, False,
          lambda c: f"{_handover_told(c)}: consecutive windows went to neighbouring lanes (each lane starts "
-                   f"{c.boundaries.side_by_side()} after the one before"
-                   + (", so they overlap" if c.boundaries.side_by_side() < c.shapes[0][1] else "")
-                   + f"), so each lane carries another stretch's state. {_STATEFUL_FIX}"),
-    _Row(lambda c: _breaks(c) and len(c.boundaries.jumps()) == 1, False,
-         lambda c: f"{_handover_told(c)}: every lane skips {_count(c.boundaries.jumps()[0], 'position')} between "
+                   f"{_epoch(c).side_by_side()} after the one before"
+                   + (", so they overlap" if _epoch(c).side_by_side() < c.shapes[0][1] else "")
+                   + f"), so each lane carries another stretch's state. {_STATEFUL_FIX}" + _restart_note(c)),
+    _Row(lambda c: _breaks(c) and len(_epoch(c).jumps()) == 1 and _epoch(c).next_window() is not None, False,
+         lambda c: f"{_handover_told(c)}: the window that goes on from lane {_epoch(c).first_break[1]} is lane "
+                   f"{_epoch(c).next_window()[1]} of batch {_epoch(c).next_window()[0] + 1}: consecutive windows "
+                   f"went to other lanes, so each lane carries another stretch's state. {_STATEFUL_FIX}"
+                   + _restart_note(c)),
+    _Row(lambda c: _breaks(c) and len(_epoch(c).jumps()) == 1 and _epoch(c).jumps()[0] > 0, False,
+         lambda c: f"{_handover_told(c)}: every lane skips {_count(_epoch(c).jumps()[0], 'position')} between "
                    "batches (windows shifted by more than their length), so its state misses them. Make each window "
-                   "start where the last one stopped"),
+                   "start where the last one stopped" + _restart_note(c)),
     _Row(lambda c: _breaks(c), False,
-         lambda c: f"{_handover_told(c)}, and lanes jump by {len(c.boundaries.jumps())} different amounts: the "
-                   "batches come in shuffled order, which hands each lane another stretch's state. Do not shuffle "
-                   "a stateful pipeline, or use stateful=False"),
+         lambda c: f"{_handover_told(c, c.boundaries)}"
+                   + (f", and lanes jump by {len(c.boundaries.jumps())} different amounts: the batches come in "
+                      "shuffled order" if len(c.boundaries.jumps()) > 1 else
+                      ": every lane goes back: the batches come in another order than the series' (reversed, or "
+                      "shuffled)")
+                   + ", which hands each lane another stretch's state. Do not shuffle or reorder a stateful "
+                   "pipeline, or use stateful=False"),
     _Row(lambda c: c.stateful and len({lanes for lanes, _ in c.shapes}) > 1, False,
          lambda c: f"batches hold {' or '.join(map(str, sorted({lanes for lanes, _ in c.shapes})))} lanes; a "
                    "stateful model needs every batch the same size: drop the last, short batch "
@@ -711,6 +779,35 @@ def _every_lane(check, same_step_only):
 _BATCH_MODE = ("Check it in inference mode (model(x, training=False), net.eval()), where it uses its running "
                "statistics")
 
+def _reads_own_and_previous(check):
+    """Every output reads its own step, and every one after the first its own lane's previous
+    step too: all that a task on the previous and the current element needs, at each step."""
+    return bool(check.probed.all() and check.own.all() and check.previous[:, 1:].all())
+
+
+def _steps_text(where):
+    """The steps at which `where` ((lanes, time) bools) holds, in some lane."""
+    steps = np.flatnonzero(where.any(axis=0))
+    return _numbers_text(steps[:6]) + (", ..." if len(steps) > 6 else "")
+
+
+def _missing(check, which):
+    """(outputs that do not read `which`, of how many) among the scored ones: "own" step, or "previous"."""
+    if which == "own":
+        return int((check.scored & ~check.own).sum()), int(check.scored.sum())
+    return int(_unread_previous(check).sum()), int(check.scored[:, 1:].sum())
+
+
+def _unread_previous(check):
+    """(lanes, time) bools: the scored outputs after the first step that do not read the step before."""
+    unread = check.scored & ~check.previous
+    unread[:, 0] = False
+    return unread
+
+
+_STATISTICS_ANYWAY = ("Keras' BatchNormalization called with training=True, PyTorch's BatchNorm with "
+                      "track_running_stats=False, or a normalisation over the batch axis")
+
 _MODEL_ROWS = (  # check_model's verdict: the first row that fits
     _Row(lambda c: not c.depends.any(), False,
          lambda c: "no nudge moved any output, so this check learned nothing about the model: its outputs do not "
@@ -724,40 +821,89 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
          lambda c: "outputs read other lanes: the model walks time along your batch axis (a time-major "
                    "model, such as PyTorch's default batch_first=False, fed (batch, time, features)). "
                    "Transpose its input, or use batch_first=True"),
-    _Row(lambda c: _every_lane(c, same_step_only=False) and not c.inference, False,
-         lambda c: "every input moves every output of every lane: statistics over the whole batch (BatchNorm, "
-                   f"or a normalisation over the batch, in training mode) mix the lanes. {_BATCH_MODE}"),
+    _Row(lambda c: _every_lane(c, same_step_only=False), False,
+         lambda c: "every input moves every output of every lane, at every step: statistics over the whole batch "
+                   + ("(BatchNorm, or a normalisation over the batch, in training mode) mix the lanes. "
+                      f"{_BATCH_MODE}" if not c.inference else
+                      f"mix the lanes, even in inference mode ({_STATISTICS_ANYWAY}): normalise each lane alone, or "
+                      "use the running statistics")),
     _Row(lambda c: _every_lane(c, same_step_only=True), False,
          lambda c: "every input moves every other lane's output at its own step: something runs both ways along "
                    "your batch axis, such as a layer that reads time first (attention, a bidirectional RNN: "
                    "PyTorch's default batch_first=False) fed (batch, time, features). Transpose its input, or use "
-                   "batch_first=True" + ("" if c.inference else
-                                         "; or statistics over the batch at each step, in training mode: "
-                                         f"{_BATCH_MODE[0].lower()}{_BATCH_MODE[1:]}")),
+                   "batch_first=True; or statistics over the batch at each step " + {
+                       True: f"({_STATISTICS_ANYWAY})",
+                       False: f"(BatchNorm in training mode): {_BATCH_MODE[0].lower()}{_BATCH_MODE[1:]}",
+                       None: "(BatchNorm in training mode, or a normalisation over the batch axis)"}[c.inference]),
     _Row(lambda c: c.across_lanes > 0, False,
          lambda c: f"outputs read other lanes ({c.across_lanes} pairs across lanes, "
                    f"{int((_across(c)[:, 1] == _across(c)[:, 3]).sum())} of them at the same step), in no pattern "
                    "this check knows: look for what mixes the batch"),
-    _Row(lambda c: c.in_lane("later") > 0, True,
-         lambda c: f"each output reads its own lane only, and earlier steps of it; {c.in_lane('later')} read later "
-                   "steps too (a bidirectional model does; a forecast must not)"),
-    _Row(lambda c: True, True, lambda c: "each output reads its own lane only, and earlier steps of it"),
-    # below here: each lane alone, but at chance (see _verdict)
-    _Row(lambda c: not c.in_lane("earlier"), False,
+    _Row(lambda c: not c.probed.all(), False,
+         lambda c: "lanes move each other when each is nudged whole, but no slot nudged alone moved another lane: "
+                   "what mixes them is where this sample did not look. Check a shape of "
+                   f"{SLOTS_ONE_BY_ONE} slots or fewer, where every slot is nudged alone"),
+    _Row(lambda c: _reads_own_and_previous(c) and c.in_lane("later") == c.possible, True,
+         lambda c: "each output reads every step of its own lane, later ones too: a bidirectional model does (a "
+                   "forecast must not), and so do outputs that are not one a step (a last-step output whose size "
+                   "happens to equal the time steps)"),
+    _Row(lambda c: _reads_own_and_previous(c) and c.in_lane("later") > 0, True,
+         lambda c: f"each output reads its own lane only: its own step and the one before; {c.in_lane('later')} "
+                   "read later steps too (a bidirectional model does; a forecast must not)"),
+    _Row(lambda c: _reads_own_and_previous(c), True,
+         lambda c: "each output reads its own lane only: its own step, the one before, and no later one"),
+    # below here: each lane alone, but some output misses its own step or the one before (or at chance: _verdict)
+    _Row(lambda c: not c.in_lane("earlier") and not c.in_lane("later"), False,
          lambda c: "no output reads an earlier step: the model has no memory along time (a layer "
                    "applied step by step, or an RNN whose time axis is not this one)"),
+    _Row(lambda c: not c.in_lane("earlier"), False,
+         lambda c: f"outputs read later steps of their lane ({c.in_lane('later')} pairs) and no earlier one: the "
+                   "model reads time backwards (go_backwards=True, or a flip of the time axis), so no output knows "
+                   "the element before it. Run it forwards"),
+    _Row(lambda c: not c.own[c.scored].any(), False,
+         lambda c: "no output reads its own step, only earlier ones: the outputs are late against the inputs (a "
+                   "shift by a step or more, in the model or in what it returns), so none knows its own element. "
+                   "Line each output up with its step"),
+    _Row(lambda c: _missing(c, "own")[0] > 0, False,
+         lambda c: f"{_missing(c, 'own')[0]} of {_missing(c, 'own')[1]} outputs do not read their own step (at "
+                   f"steps {_steps_text(c.scored & ~c.own)}): outputs and inputs are out of step along time, as "
+                   "when a model runs time backwards (go_backwards=True, or a flip) and its outputs are not "
+                   "flipped back"),
     _Row(lambda c: True, False,
-         lambda c: f"outputs do not read their own lane's previous step ({c.in_lane('earlier')} pairs read older "
-                   f"steps); {_seen_text(c)}"),
+         lambda c: f"{_missing(c, 'previous')[0]} of {_missing(c, 'previous')[1]} outputs do not read their own "
+                   f"lane's previous step (at steps {_steps_text(_unread_previous(c))}; "
+                   f"{c.in_lane('earlier')} pairs read earlier steps)"
+                   + (f", so no model can do much better than the current element alone (best accuracy "
+                      f"{c.best['accuracy']:.4f}, against {c.chance['accuracy']:.4f})" if _at_chance(c) else "")
+                   + "; this check knows no cause for that pattern"),
 )
 
 
 # =========================================================================== the machinery
+def _check_flag(name, value, kind):
+    """A ValueError unless `value` is of `kind`: "bool", "int" (a whole number, not a bool), or
+    "positive" (a finite number above 0)."""
+    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+    finite = number and bool(np.isfinite(value))
+    good = {"bool": isinstance(value, bool | np.bool_), "int": finite and float(value) == int(value),
+            "positive": finite and value > 0}[kind]
+    if not good:
+        expected = {"bool": "True or False", "int": "a whole number", "positive": "a finite number above 0"}[kind]
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+
+
 def _positions_of(value, what):
     """`value` (anything np.asarray reads) as an int64 array of stream positions, or a
     ValueError that says what `what` held instead."""
     if value is None:
         raise ValueError(f"{what}: expected an array of stream positions, got None")
+    if hasattr(value, "element_spec"):  # a tf.data.Dataset where an array belongs: what .window() yields
+        raise ValueError(f"{what}: expected an array of stream positions, got a tf.data Dataset (each window of "
+                         ".window() is one): turn the windows into arrays first, .flat_map(lambda w: w.batch(size))")
+    if hasattr(value, "batch_sizes") and hasattr(value, "data"):  # torch.nn.utils.rnn.PackedSequence
+        raise ValueError(f"{what}: expected an array of stream positions, got a PackedSequence: pass "
+                         "torch.nn.utils.rnn.pad_packed_sequence(packed, batch_first=True)[0]")
+    low_precision = "bfloat16" in str(getattr(value, "dtype", ""))  # exact below 2**8, and no NumPy type of its own
     if hasattr(value, "to_tensor") and hasattr(value, "flat_values"):  # a tf.RaggedTensor: zero-padded, as padded_batch
         value = value.to_tensor()
     try:
@@ -765,15 +911,18 @@ def _positions_of(value, what):
     except Exception as error:  # a ragged list, a tensor on a GPU, ...
         raise ValueError(f"{what}: expected an array of stream positions, got {type(value).__name__} "
                          f"({str(error)[:200]})") from None
+    if low_precision or "bfloat16" in str(array.dtype):
+        low_precision, array = True, array.astype(np.float32)
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise ValueError(f"{what}: expected stream positions (numbers), got an array of {array.dtype}")
     if np.issubdtype(array.dtype, np.floating) and array.size:
         if not np.isfinite(array).all():
             raise ValueError(f"{what}: expected stream positions, got NaN or infinity")
-        exact = 2 ** (np.finfo(array.dtype).nmant + 1)  # float32: 2**24; beyond it, neighbours merge
+        exact = 2 ** 8 if low_precision else 2 ** (np.finfo(array.dtype).nmant + 1)  # float32: 2**24; beyond it,
+        kind = "bfloat16" if low_precision else array.dtype  # neighbours merge
         if np.abs(array).max() >= exact:
-            raise ValueError(f"{what}: holds {array.dtype} positions up to {np.abs(array).max():.0f}, but "
-                             f"{array.dtype} is exact only below {exact}: probe with a shorter series")
+            raise ValueError(f"{what}: holds {kind} positions up to {np.abs(array).max():.0f}, but "
+                             f"{kind} is exact only below {exact}: probe with a shorter series")
         if (array != np.round(array)).any():
             raise ValueError(f"{what}: expected whole-number stream positions, got "
                              f"{array[array != np.round(array)].flat[0]}")
@@ -781,6 +930,38 @@ def _positions_of(value, what):
     if (array < 0).any():
         raise ValueError(f"{what}: expected stream positions 0, 1, 2, ..., got {array.min()}")
     return array
+
+
+def _lane_map(batch, time_major, what):
+    """(the lane map, and how many consecutive positions each slot's features hold: 1, or more
+    where time sits on the features axis, each slot then read as its last position)."""
+    axes = "(time, batch[, features])" if time_major else "(batch, time[, features])"
+    if isinstance(batch, tuple) and batch and all(hasattr(item, "shape") for item in batch):
+        raise ValueError(f"{what}: expected one array {axes}, got a tuple of {len(batch)} arrays (inputs and "
+                         "targets? pass the inputs alone)")
+    array = _positions_of(batch, what)
+    if array.ndim not in (2, 3) or 0 in array.shape:
+        raise ValueError(f"{what}: expected a 2-D or 3-D array {axes}, got shape {array.shape}")
+    window = 1
+    if array.ndim == 3:
+        differ = np.argwhere((array != array[..., :1]).any(axis=2))
+        if len(differ) and (np.diff(array, axis=2) == 1).all():
+            window = array.shape[2]  # each slot holds a run of positions: time on the features axis
+            array = array[..., -1:]
+        elif len(differ):
+            slot = tuple(int(i) for i in differ[0])
+            raise ValueError(f"{what}: the features of slot {slot} hold different positions "
+                             f"{array[slot].tolist()}; expected one position a slot (feed a 1-D stream, "
+                             "repeated along the features if your code needs several)")
+        array = array[..., 0]
+    return np.ascontiguousarray(array.T if time_major else array), window
+
+
+def _window_text(batch, window):
+    first = _positions_of(batch, "")[0, 0]
+    return (f"the features of each slot hold {window} consecutive positions (slot (0, 0): "
+            f"{_positions_text(first)}): time steps on the features axis, as a reshape to (samples, 1, "
+            "timesteps) puts them")
 
 
 def _as_map(lanes):
@@ -887,6 +1068,11 @@ def _is_one_array(value):
 def _read_batches(batches, key, limit):
     """[(inputs, targets or None)] of what `batches` yields (up to `limit`), how one array was
     read (None if not one array), and whether more batches were left after `limit`."""
+    if isinstance(batches, str | bytes | dict):
+        raise ValueError(f"batches: expected what you feed the model (a Dataset, a DataLoader, a list of batches), "
+                         f"got a {type(batches).__name__}" + (f" with keys {sorted(map(str, batches))}: for one "
+                                                               "batch, pass [batch] and name its input with key="
+                                                               if isinstance(batches, dict) else ""))
     if _is_one_array(batches):
         ndim = len(batches.shape)
         if ndim in (2, 3):
@@ -914,6 +1100,8 @@ def _read_batches(batches, key, limit):
 
 def _inputs_and_targets(element, number, key):
     """One element of a pipeline -> (inputs, targets or None)."""
+    if hasattr(element, "batch_sizes") and hasattr(element, "data"):  # a PackedSequence is a tuple too
+        _positions_of(element, f"batch {number}")  # says how to pad it
     if isinstance(element, list) and 1 <= len(element) <= 3 and all(
             hasattr(item, "shape") and len(item.shape) >= 1 for item in element) and len(element[0].shape) >= 2:
         element = tuple(element)  # [inputs, targets], as PyTorch's DataLoader yields: not a batch of lanes
@@ -946,6 +1134,7 @@ class _Handovers:
 
     maps: list
     pads: list
+    begins: np.ndarray  # where each lane started in the batch it stops in
     ends: np.ndarray
     starts: np.ndarray
 
@@ -953,8 +1142,33 @@ class _Handovers:
     def of(cls, maps, pads):
         first = [[lane[~p][0] for lane, p in zip(m, pad, strict=True)] for m, pad in zip(maps, pads, strict=True)]
         last = [[lane[~p][-1] for lane, p in zip(m, pad, strict=True)] for m, pad in zip(maps, pads, strict=True)]
-        return cls(maps, pads, np.array(last[:-1]).reshape(-1, len(maps[0])),
-                   np.array(first[1:]).reshape(-1, len(maps[0])))
+        return cls(maps, pads, np.array(first[:-1]).reshape(-1, len(maps[0])),
+                   np.array(last[:-1]).reshape(-1, len(maps[0])), np.array(first[1:]).reshape(-1, len(maps[0])))
+
+    def restart(self):
+        """The first handover (counted from 0) at which every lane starts where it started in
+        batch 1, after one or more that do not: where a repeating pipeline starts over. Or None."""
+        again = np.flatnonzero((self.starts == self.begins[0]).all(axis=1))
+        return int(again[0]) if len(again) and again[0] > 0 else None
+
+    def first_epoch(self):
+        """These handovers up to the pipeline's first restart, if it has one and there is a
+        break before it; else all of them."""
+        restart = self.restart()
+        if restart is None or self.goes_on[:restart].all():
+            return self
+        return _Handovers.of(self.maps[:restart + 1], self.pads[:restart + 1])
+
+    def next_window(self):
+        """(batch, lane), counted from 0, of the window that goes on from the first lane that
+        does not go on, if it starts a lane of the same batch or the next one; else None."""
+        batch, lane = self.first_break
+        wanted = self.ends[batch, lane] + 1
+        for number in (batch, batch + 1):
+            for other, (positions, pad) in enumerate(zip(self.maps[number], self.pads[number], strict=True)):
+                if (~pad).any() and positions[~pad][0] == wanted and (number, other) != (batch + 1, lane):
+                    return number, other
+        return None
 
     @property
     def goes_on(self):
@@ -980,9 +1194,10 @@ class _Handovers:
         return bool(broken.any()) and (self.starts[broken] == firsts).all() and self.goes_on[~broken].all()
 
     def overlaps(self):
-        """At every break, each lane starts at or before where it stopped: it reads again what it read."""
+        """At every break, each lane starts after where it started and at or before where it
+        stopped: it reads again part of what it read (a batch that goes back is not an overlap)."""
         broken = ~self.goes_on
-        return bool((self.starts[broken] <= self.ends[broken]).all())
+        return bool(((self.begins[broken] < self.starts[broken]) & (self.starts[broken] <= self.ends[broken])).all())
 
     def side_by_side(self):
         """How far each lane starts after the one before, if consecutive windows sit side by
@@ -1004,9 +1219,10 @@ def _target_offsets(maps, pads, targets, time_major):
     for number, (lanes, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
         target = _positions_of(target, f"batch {number}'s targets")
         count, time = lanes.shape
-        if target.ndim == 3 and target.shape[2] == 1 or target.ndim == 2 and target.shape[1] == 1:
-            target = target[..., 0]
         expected = (time, count) if time_major else (count, time)
+        if target.ndim == 3 and (target == target[..., :1]).all() or target.ndim == 2 and target.shape != expected \
+                and target.shape[0] == count and (target == target[:, :1]).all():
+            target = target[..., 0]  # one target, repeated along its features
         if target.shape == (count,):
             last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lanes, pad, strict=True)])
             offsets.append(target - last)
@@ -1092,7 +1308,9 @@ class _Probe:
         out = self.raw(inputs) if out is None else out
         if out.ndim < 2 or out.shape[:2] != inputs.shape[:2]:
             raise ValueError(f"the model's output: expected per-step outputs of shape {inputs.shape[:2]} + "
-                             f"(units,), like its input, got shape {out.shape} (return_sequences=True?)")
+                             f"(units,), like its input, got shape {out.shape} " + (
+                                 "(return_sequences=True?)" if out.ndim < 3 else
+                                 "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
         if not np.isfinite(out).all():
             raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
         out = out.reshape(*inputs.shape[:2], -1)
@@ -1108,6 +1326,8 @@ class _Probe:
             raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
                              f"it raised {type(error).__name__}: {said[:300]} (call it on such an array yourself "
                              "to see where)") from None
+        if out is None:
+            raise ValueError("the model: expected per-step outputs, got None (a function that returns nothing?)")
         if isinstance(out, list | tuple) and out and _per_step(out[0], inputs.shape[:2]):
             out = out[0]  # (outputs, state), as nn.LSTM and return_state=True give
         if isinstance(out, list | tuple | dict):
@@ -1164,23 +1384,30 @@ def _as_callable(model):
     if not callable(model):
         raise ValueError(f"the model: expected a callable (a function, a Keras model, a PyTorch module), "
                          f"got {type(model).__name__}")
+    if getattr(model, "__name__", None) == "predict" and _framework(getattr(model, "__self__", None)) == "keras":
+        model = model.__self__  # model.predict: the model itself, which can run as a graph (predict cannot)
     if _framework(model) == "torch":
         import torch
 
-        device = next(model.parameters(), torch.zeros(0)).device
+        weight = next(model.parameters(), torch.zeros(0))
 
         def call(inputs):
+            tensor = torch.as_tensor(inputs, device=weight.device)
+            if tensor.is_floating_point() and weight.is_floating_point():
+                tensor = tensor.to(weight.dtype)  # a .double() or .bfloat16() module gets its own kind of float
             with torch.no_grad():
-                return model(torch.as_tensor(inputs, device=device))
+                return model(tensor)
 
         return call, ", as a torch tensor" + (" (in .train() mode)" if model.training else ""), not model.training
     return model, "", True if _framework(model) == "keras" else None
 
 
 def _to_numpy(value):
-    """A PyTorch tensor (on any device, with gradients or not) as a NumPy array; anything else as it is."""
+    """A PyTorch tensor (on any device, with gradients or not, bfloat16 too) as a NumPy array;
+    anything else as it is."""
     if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        return (value.float() if "bfloat16" in str(getattr(value, "dtype", "")) else value).numpy()
     return value
 
 
@@ -1248,6 +1475,11 @@ def _lane_lines(first_lanes, lanes, seen, targets, element="element", heading=""
         lines.append(f"  ... and {more} more lane{'s' * (more > 1)}")
     lines.append(f"  previous {element} read earlier in the same lane: {seen} of {targets}")
     return "\n".join(lines) + "\n"
+
+
+def _window_line(window):
+    return (f"each slot's features hold {window} consecutive positions: each slot is read as its last\n"
+            if window > 1 else "")
 
 
 def _padding_line(padded):

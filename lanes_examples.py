@@ -61,6 +61,15 @@ def padding():
             lanes.check_layout(lambda stream: padded(stream).reshape(10, 10), 95))
 
 
+def timesteps_as_features():
+    """Keras' classic: windows of 10 reshaped to (samples, 1, timesteps) to fit an LSTM's 3-D
+    input. Each sample is one step of 10 features, so the RNN has no time to remember along;
+    (samples, timesteps, 1) gives each element a step of its own."""
+    windows = np.lib.stride_tricks.sliding_window_view(SERIES[:100], 10)  # (91, 10)
+    return (lanes.check_batches([windows.reshape(-1, 1, 10)], stateful=False),
+            lanes.check_batches([windows.reshape(-1, 10, 1)], stateful=False))
+
+
 def one_array():
     """One array passed to check_batches, not a list of batches, is read as one batch: here
     the question's time-major layout transposed to (batch, time, 1), and the answer's."""
@@ -175,6 +184,17 @@ def batchnorm():
             lanes.check_model(lambda x: norm(lstm(x), training=False), (3, 4, 1)))
 
 
+def backwards():
+    """An LSTM with go_backwards=True reads the time axis from its end, and returns its
+    outputs in that order: the output at step t belongs to another step, and half of them
+    never read their own. Bidirectional flips them back and joins a forward pass: each output
+    reads its own step, the one before it, and (for a label, not a forecast) the later ones."""
+    keras.utils.set_random_seed(0)
+    backward = keras.layers.LSTM(4, return_sequences=True, go_backwards=True)
+    both_ways = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))
+    return lanes.check_model(backward, (3, 6, 1)), lanes.check_model(both_ways, (3, 6, 1))
+
+
 def tokens():
     """A char-RNN: ids -> Embedding -> LSTM. A (batch, time) shape means ids: the check feeds
     ids 0 and 1 and swaps them. Written for time-major ids and fed batch-major ones, it walks
@@ -221,9 +241,10 @@ def real_shape():
     return lanes.check_model(time_major, (16, 64, 8)), lanes.check_model(running_sum, (16, 64, 8))
 
 
-FORMS = {form.__name__: form for form in (seed, transpose, padding, one_array, windows, shuffled, overlap, repeat,
-                                          one_step, targets, loader, model, batchnorm, tokens, one_hot, real_shape)}
-NUMPY_ALONE = (seed, transpose, padding, one_array)  # the forms that need no TensorFlow
+FORMS = {form.__name__: form for form in (seed, transpose, padding, timesteps_as_features, one_array, windows,
+                                          shuffled, overlap, repeat, one_step, targets, loader, model, batchnorm,
+                                          backwards, tokens, one_hot, real_shape)}
+NUMPY_ALONE = (seed, transpose, padding, timesteps_as_features, one_array)  # the forms that need no TensorFlow
 
 
 def parse_args(argv=None):

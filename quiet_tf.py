@@ -16,9 +16,10 @@ Some TensorFlow installs log lines that no setting switches off, because they co
 the log level takes hold. The full `tensorflow` wheel (requirements.txt installs the CPU-only
 `tensorflow-cpu` where it exists) looks for CUDA while it loads, and on a machine without a
 GPU says so in INFO lines and one error line. Releases before 2.21 print XLA's INFO lines at
-the first compile. Only for those installs, file descriptor 2 goes through a filter for the
+the first compile, and some of them (2.16) a warning each time a tf.data iterator ends
+(tensorflow#62963). Only for those installs, file descriptor 2 goes through a filter for the
 whole run (`filter_stderr`). It drops INFO lines (unless TF_CPP_MIN_LOG_LEVEL is 0), absl's
-notice before them, and the "no GPU" error line, and passes every other line on as it
+notice before them, the "no GPU" error line and that warning, and passes every other line on as it
 comes, up to a crash of the process itself.
 
 TensorFlow takes seconds to load, so it loads when `tf` or `keras` is first used: a script
@@ -41,6 +42,8 @@ NO_GPU_NEWS = (
     rb"^WARNING: All log messages before absl::InitializeLog\(\) is called"  # absl, before the lines
     rb"|failed call to cuInit"  # no CUDA device: expected on a machine without a GPU
 )
+END_OF_SEQUENCE = (  # 2.16, and others before 2.21: a warning as each tf.data iterator ends (tensorflow#62963)
+    rb"local_rendezvous\.cc:\d+\] Local rendezvous is aborting with status: OUT_OF_RANGE: End of sequence$")
 
 
 def unhidden_noise():
@@ -53,7 +56,8 @@ def unhidden_noise():
             continue
         if wheel == "tensorflow" or release < (2, 21):
             hide_info = os.environ["TF_CPP_MIN_LOG_LEVEL"] != "0"
-            return re.compile(NO_GPU_NEWS + (b"|" + INFO_LINE if hide_info else b""))
+            return re.compile(NO_GPU_NEWS + (b"|" + INFO_LINE if hide_info else b"")
+                              + (b"|" + END_OF_SEQUENCE if release < (2, 21) else b""))
     return None
 
 

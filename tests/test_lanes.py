@@ -94,6 +94,9 @@ def test_check_layout_reports_lanes_counts_and_the_best():
     (lambda stream: np.random.default_rng(0).permutation(stream).reshape(10, 10), "in no pattern this check knows"),
     (lambda stream: stream[[1, 0, *range(2, 100)]].reshape(10, 10), "out of order"),  # two neighbours swapped
     (lambda stream: np.random.default_rng(2).permuted(stream.reshape(10, 10), axis=1), "shuffled inside the lane"),
+    # Keras' classic: (samples, 1, timesteps), time on the features axis; and (batch, time, 2) of a stream
+    (lambda stream: stream.reshape(10, 1, 10), "10 consecutive positions: time steps sit on the features axis"),
+    (lambda stream: stream.reshape(10, 5, 2), "2 consecutive positions: time steps sit on the features axis"),
 ])
 def test_check_layout_names_the_cause(layout, cause):
     check = lanes.check_layout(layout, 100)
@@ -151,7 +154,9 @@ def test_chance_is_what_the_current_element_alone_allows():
     (lambda stream: np.where(stream == 7, np.nan, stream).reshape(10, 10), 100, "NaN"),
     (lambda stream: stream, 100, "2-D or 3-D"),
     (lambda stream: stream.reshape(5, 5, 2, 2), 100, "2-D or 3-D"),
-    (lambda stream: stream.reshape(10, 5, 2), 100, "features of slot (0, 0)"),  # a slot holding two positions
+    (lambda stream: stream.reshape(10, 5, 2)[:, :, ::-1], 100, "features of slot (0, 0)"),  # two positions
+    (lambda stream: (stream.reshape(10, 10), stream), 100, "got a tuple of 2 arrays"),  # (inputs, targets)
+    (lambda stream: stream.reshape(3, 3), 100, "it raised ValueError: cannot reshape"),  # the layout's own error
     (lambda stream: stream.astype(str).reshape(10, 10), 100, "numbers"),
     (lambda stream: -stream.reshape(10, 10), 100, "positions 0, 1, 2"),
     (lambda stream: stream.reshape(10, 10), 2 ** 24 + 1, "2**24"),
@@ -207,7 +212,17 @@ def test_check_batches_with_carried_state_needs_each_lane_to_go_on():
      "shuffled order"),
     # an epoch's end: every lane starts its stretch again
     (partitioned(np.arange(1000), 4, 10) * 3, "at batch 26 every lane starts again where batch 1 began"),
-], ids=["overlap", "overlap side by side", "skips", "shuffled", "wrap-around"])
+    # neighbouring windows, repeated (.repeat()): the cause is in the first epoch, the repeat is said too
+    (windows_in_batches(np.arange(100), 5, 4) * 2, "consecutive windows went to neighbouring lanes (each lane starts "
+     "5 after the one before), so each lane carries another stretch's state. Split the series into one stretch a "
+     "lane first, or use stateful=False (and at batch 6 the pipeline starts over"),
+    # one stretch a lane, its batches reversed: not an overlap
+    (partitioned(np.arange(100), 4, 5)[::-1], "every lane goes back: the batches come in another order"),
+    # two stretches interleaved over 4 lanes (A0, B0, A1, B1 | A2, ...): the next window is two lanes on
+    ([np.stack([a[2 * k], b[2 * k], a[2 * k + 1], b[2 * k + 1]]) for k in range(5) for a, b in [(
+        np.arange(50).reshape(10, 5), np.arange(50, 100).reshape(10, 5))]],
+     "the window that goes on from lane 0 is lane 2 of batch 1: consecutive windows went to other lanes"),
+], ids=["overlap", "overlap side by side", "skips", "shuffled", "wrap-around", "repeated", "reversed", "interleaved"])
 def test_check_batches_names_what_breaks_the_carried_state(batches, cause):
     check = lanes.check_batches(batches, stateful=True)
     assert not check.ok and cause in check.verdict, check.verdict
@@ -218,7 +233,13 @@ def test_check_batches_names_what_breaks_the_carried_state(batches, cause):
     (np.delete(np.arange(100), [5, 6]).reshape(7, 14), "a lane jumps"),  # two positions dropped
     (np.arange(0, 200, 2).reshape(10, 10), "subsampled (sampling_rate"),  # every other position, in no lane
     (np.arange(100).reshape(10, 10).T.reshape(5, 20), "a lane steps by 10"),  # those between: in other lanes
-], ids=["dropped", "subsampled", "reshape for transpose"])
+    # timeseries_dataset_from_array(sampling_rate=2), windows 1 apart: those between are in overlapping windows
+    (np.array([np.arange(i, i + 10, 2) for i in range(8)]), "only in other windows, which overlap it: the series is "
+     "subsampled"),
+    (np.lib.stride_tricks.sliding_window_view(np.arange(40), 10)[:8].reshape(-1, 1, 10), "10 consecutive positions: "
+     "time steps sit on the features axis, as a reshape to (samples, 1, timesteps) puts them, so the RNN reads 10 "
+     "elements as one step and has no time to remember along"),
+], ids=["dropped", "subsampled", "reshape for transpose", "subsampled windows", "samples, 1, timesteps"])
 def test_check_batches_names_what_breaks_a_lane(batch, cause):
     check = lanes.check_batches([batch], stateful=False)
     assert not check.ok and cause in check.verdict, check.verdict
@@ -251,6 +272,14 @@ def test_check_batches_says_where_the_targets_sit():
     assert not lanes.check_batches([(windows[:5], windows[:5])], stateful=False).ok  # expected the next element
     scattered = lanes.check_batches([(windows[:3], np.array([10, 12, 0]))], stateful=False)
     assert not scattered.ok and scattered.offset_found is None and "no fixed place" in scattered.verdict
+    rolled = lanes.check_batches([(series[None], np.roll(series, -1)[None])], stateful=False)  # the last wraps
+    assert not rolled.ok and "from -99 to 1 positions after the last input they may use (99 of 100 at the next " \
+                             "element)" in rolled.verdict
+    one_hot = lanes.check_batches([(windows[:5, :, None], windows[:5, :, None].repeat(4, axis=2) + 1)],
+                                  stateful=False)  # one target a step, repeated along its features
+    assert one_hot.ok and one_hot.target_text == "each step's target is the next element"
+    lagged = np.stack([windows[:5], windows[:5] + 1], axis=2)  # (x[t - 1], x[t]) as two features, on purpose
+    assert lanes.check_batches([lagged], stateful=False).ok
 
 
 def test_check_batches_takes_elements_as_pipelines_yield_them():
@@ -345,6 +374,10 @@ def test_check_batches_reads_float32_positions_exactly_below_2_to_the_24():
     ([{"x": np.zeros((2, 3)), "y": np.zeros(2)}], "name the input to check with key="),
     ([(np.zeros((2, 3)), np.zeros((3, 3)))], "targets: expected one a window"),
     ([np.zeros((2, 3)), (np.zeros((2, 3)), np.zeros(2))], "targets with every batch or with none"),
+    ({"x": np.zeros((2, 3))}, "got a dict with keys ['x']: for one batch, pass [batch] and name its input with key="),
+    ("0123", "got a str"),
+    ([type("Dataset", (), {"element_spec": None})()], "got a tf.data Dataset (each window of .window() is one)"),
+    ([type("PackedSequence", (tuple,), {"batch_sizes": 1, "data": 2})((1, 2, 3, 4))], "pad_packed_sequence"),
 ])
 def test_check_batches_refuses_bad_input_with_what_it_expected(batches, expected):
     with pytest.raises(ValueError, match="expected") as refusal:
@@ -355,6 +388,10 @@ def test_check_batches_refuses_bad_input_with_what_it_expected(batches, expected
 @pytest.mark.parametrize("flags, expected", [
     ({"stateful": "yes"}, "stateful: expected True or False"),
     ({"stateful": False, "limit": 0}, "limit: expected a whole number"),
+    ({"stateful": False, "time_major": "yes"}, "time_major: expected True or False"),
+    ({"stateful": False, "time_major": None}, "time_major: expected True or False"),
+    ({"stateful": False, "target_offset": "1"}, "target_offset: expected a whole number"),
+    ({"stateful": False, "key": ["x"]}, "key: expected the name of the input"),
 ])
 def test_check_batches_refuses_bad_flags(flags, expected):
     with pytest.raises(ValueError, match=expected):
@@ -461,6 +498,15 @@ def test_check_model_names_batch_statistics_and_nothing_moved():
     assert not mixed.ok and "statistics over the whole batch" in mixed.verdict and "training=False" in mixed.verdict
     per_step = lanes.check_model(lambda x: np.cumsum(x - x.mean(axis=0), axis=1), (3, 4, 1))  # over the batch, per step
     assert not per_step.ok and "statistics over the batch at each step" in per_step.verdict
+
+    class KerasModel:  # to the check, a Keras model, which it calls in inference mode
+        __module__ = "keras.src.models"
+
+        def __call__(self, x):  # BatchNormalization()(h, training=True), fixed in the model
+            return batch_norm(x)
+
+    fixed_in_training = lanes.check_model(KerasModel(), (3, 4, 1))
+    assert not fixed_in_training.ok and "even in inference mode" in fixed_in_training.verdict
     constant = lanes.check_model(lambda x: np.zeros(x.shape[:2] + (2,)), (3, 4, 1))
     assert not constant.ok and "no nudge moved any output, so this check learned nothing" in constant.verdict
     # one-hot inputs turned into ids: one feature moves nothing; the vocabulary's width does (a nudge rolls it)
@@ -473,10 +519,43 @@ def test_check_model_names_batch_statistics_and_nothing_moved():
 def test_check_model_flags_a_model_without_memory_and_notes_one_that_reads_ahead():
     no_memory = lanes.check_model(lambda x: np.tanh(x), (3, 4, 1))
     assert not no_memory.ok and "no output reads an earlier step" in no_memory.verdict
-    skips_one = lanes.check_model(lambda x: np.concatenate([np.zeros_like(x[:, :2]), x[:, :-2]], axis=1), (3, 4, 1))
-    assert not skips_one.ok and "do not read their own lane's previous step" in skips_one.verdict
+    skips_one = lanes.check_model(lambda x: x + np.concatenate([np.zeros_like(x[:, :2]), x[:, :-2]], axis=1),
+                                  (3, 4, 1))  # its own step and the one before that
+    assert not skips_one.ok and "9 of 9 outputs do not read their own lane's previous step" in skips_one.verdict
     both_ways = lanes.check_model(lambda x: np.cumsum(x, axis=1) + np.cumsum(x[:, ::-1], axis=1)[:, ::-1], (2, 3))
-    assert both_ways.ok and both_ways.in_lane("later") == 6 and "later steps too" in both_ways.verdict
+    assert both_ways.ok and both_ways.in_lane("later") == 6 and "every step of its own lane" in both_ways.verdict
+    ahead = lanes.check_model(lambda x: np.cumsum(x, axis=1) + np.roll(x, -1, axis=1) * [1, 1, 1, 0],
+                              (2, 4))  # ids: the next step too, but at the last
+    assert ahead.ok and "6 read later steps too" in ahead.verdict, ahead.verdict
+
+
+def test_lanes_that_mix_where_a_big_shapes_sample_does_not_look_are_not_ok():
+    def mixes_two_lanes(x):  # lane 5 reads lane 6; the sample nudges lanes 0, 1 and 15 slot by slot
+        out = np.cumsum(x, axis=1)
+        out[5] += x[6]
+        return out
+
+    check = lanes.check_model(mixes_two_lanes, (16, 64, 1))
+    assert not check.ok and "where this sample did not look" in check.verdict  # before: ok
+
+
+def running_backwards(x):  # an RNN run with go_backwards=True, its outputs not flipped back
+    return np.cumsum(x[:, ::-1], axis=1)
+
+
+@pytest.mark.parametrize("model, cause", [
+    (running_backwards, "9 of 18 outputs do not read their own step (at steps 0 to 2)"),
+    (lambda x: running_backwards(x)[:, ::-1], "read later steps of their lane (45 pairs) and no earlier one"),
+    (lambda x: np.concatenate([np.zeros_like(x[:, :1]), np.cumsum(x, axis=1)[:, :-1]], axis=1),
+     "no output reads its own step, only earlier ones: the outputs are late"),  # one step late
+    (lambda x: x + np.roll(x, 1, axis=1) * (np.arange(6) % 3 > 0)[:, None] + np.roll(x, 2, axis=1) * (
+        np.arange(6) == 3)[:, None], "3 of 15 outputs do not read their own lane's previous step (at steps 3;"),
+    # its own step and the one before, but at step 3, where it reads step 1 instead: a memory that restarts
+])
+def test_a_model_whose_outputs_miss_their_own_step_or_the_one_before_is_not_ok(model, cause):
+    # each lane alone, and better than chance: before, each was called ok
+    check = lanes.check_model(model, (3, 6, 1))
+    assert not check.ok and cause in check.verdict, check.verdict
 
 
 def test_check_model_reads_the_first_of_outputs_and_state():
@@ -496,11 +575,48 @@ def test_check_model_reads_the_first_of_outputs_and_state():
     (lambda x: np.zeros(3)[x], (3, 4, 1), "raised IndexError"),  # float ids: the model's own error, in one line
     ("not a model", (3, 4, 1), "a callable"),
     (lambda x: np.tile(x.sum(axis=(1, 2))[:, None], (1, 4)), (3, 4, 1), "one vector a lane"),  # (batch, units=4)
+    (lambda x: None, (3, 4, 1), "got None (a function that returns nothing?)"),
+    (lambda x: x.transpose(0, 2, 1), (3, 4, 2), "move its time axis: a Permute"),  # Permute((2, 1)) inside
 ])
 def test_check_model_refuses_bad_input_with_what_it_expected(model, shape, expected):
     with pytest.raises(ValueError, match="expected") as refusal:
         lanes.check_model(model, shape)
     assert expected in str(refusal.value)
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ({"nudge": "a"}, "nudge: expected a finite number above 0"),
+    ({"nudge": 0}, "nudge: expected a finite number above 0"),
+    ({"seed": 1.5}, "seed: expected a whole number"),
+    ({"time_major": "yes"}, "time_major: expected True or False"),
+])
+def test_check_model_refuses_bad_flags(flags, expected):
+    with pytest.raises(ValueError, match=expected):
+        lanes.check_model(running_sum, **flags)
+
+
+def test_check_model_takes_a_keras_models_predict_as_the_model_itself():
+    class KerasModel:  # to the check, a Keras model
+        __module__ = "keras.src.models"
+        calls = 0
+
+        def __call__(self, x):
+            KerasModel.calls += 1
+            return running_sum(x)
+
+        def predict(self, x):  # slow, and returns NumPy: it could never run as a graph
+            raise AssertionError("predict called")
+
+    check = lanes.check_model(KerasModel().predict)
+    assert check.ok and KerasModel.calls == check.calls
+
+
+def test_bfloat16_positions_are_exact_only_below_256():
+    ml_dtypes = pytest.importorskip("ml_dtypes")  # NumPy's bfloat16, as TensorFlow and JAX give it
+    small = np.arange(200).reshape(10, 20).astype(ml_dtypes.bfloat16)
+    assert lanes.check_batches([small], stateful=False).ok
+    with pytest.raises(ValueError, match="bfloat16 is exact only below 256"):
+        lanes.check_batches([np.arange(400).reshape(10, 40).astype(ml_dtypes.bfloat16)], stateful=False)
 
 
 # --- the rule over every check: nothing at chance is ever ok --------------------------------
@@ -585,6 +701,7 @@ def batches_are_not_ok_at_chance(built):
 def model_is_not_ok_at_chance(mask):
     check = lanes.check_model(masked(mask), mask.shape[:2] + (1,))
     assert not (check.ok and at_chance(check)), str(check)
+    assert not (check.ok and not (check.own.all() and check.previous[:, 1:].all())), str(check)  # each output
 
 
 PROPERTIES = {  # name: (what is generated, the property, how many examples)
@@ -607,9 +724,11 @@ test_no_model_at_chance_is_ok = property_test("models")
 
 @pytest.mark.parametrize("name", PROPERTIES)
 def test_the_property_fails_when_the_rule_is_taken_out(name, monkeypatch):
-    # the mutation: _verdict no longer knows what is at chance, so only the rows decide; the
+    # the mutation: _verdict no longer knows what is at chance, so only the rows decide (and a
+    # model's ok rows no longer ask that each output read its own step and the one before); the
     # property must then find an input it calls ok (no shrinking: any one will do)
     monkeypatch.setattr(lanes, "_at_chance", lambda check: False)
+    monkeypatch.setattr(lanes, "_reads_own_and_previous", lambda check: bool(check.probed.all()))
     with pytest.raises(AssertionError):
         property_test(name, phases=[Phase.generate])()
 

@@ -88,7 +88,35 @@ def transformer():
             "a layer that reads time first")
 
 
-FORMS = (data_loader, batch_norm, char_rnn, lstm_as_it_is, transformer)
+class Backwards(nn.Module):
+    """An LSTM run over the flipped time axis (go_backwards), its outputs flipped back or not."""
+
+    def __init__(self, flip_back):
+        super().__init__()
+        self.lstm, self.flip_back = nn.LSTM(1, 8, batch_first=True), flip_back
+
+    def forward(self, x):
+        out, _ = self.lstm(torch.flip(x, [1]))
+        return torch.flip(out, [1]) if self.flip_back else out
+
+
+def backwards():
+    """Run backwards, its outputs not flipped back: out of step with the inputs. A forward LSTM
+    in double precision (its input is cast to its own kind of float) is right."""
+    torch.manual_seed(0)
+    return (lanes.check_model(Backwards(flip_back=False), (3, 6, 1)),
+            lanes.check_model(nn.LSTM(1, 8, batch_first=True).double(), (3, 6, 1)), "do not read their own step")
+
+
+def bfloat16():
+    """A bfloat16 module, time-major fed batch-major; and batch-first (its bfloat16 outputs are read as floats)."""
+    torch.manual_seed(0)
+    return (lanes.check_model(nn.LSTM(1, 8).to(torch.bfloat16), (3, 4, 1)),
+            lanes.check_model(nn.LSTM(1, 8, batch_first=True).to(torch.bfloat16), (3, 4, 1)),
+            "time along your batch axis")
+
+
+FORMS = (data_loader, batch_norm, char_rnn, lstm_as_it_is, transformer, backwards, bfloat16)
 
 
 def main():
