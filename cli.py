@@ -4,8 +4,11 @@ could not be written, a run that would not fit in memory. How a program then run
 process (signals, children, files written whole, the exit) is process.py's.
 """
 import argparse
+import importlib
 import math
 import os
+import sys
+import tempfile
 
 import data
 import process
@@ -83,15 +86,47 @@ def writable_path(text):
     return text
 
 
+def first_line(doc):
+    """A program's docstring's first line, for --help and its report; under python -OO, which
+    drops docstrings, the program's name."""
+    return doc.strip().splitlines()[0] if doc else os.path.basename(sys.argv[0])
+
+
+def installed(module):
+    """Can `module` be imported? (It is, to know.)"""
+    if module == "matplotlib":
+        matplotlib_home()
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def matplotlib_home():
+    """Matplotlib keeps its settings and font cache in ~/.config/matplotlib and ~/.cache/matplotlib.
+    Where it cannot write them (a read-only $HOME), it warns on stderr and makes a temporary
+    folder of its own; a folder in this run's temporary folder takes their place instead, quietly."""
+    if "MPLCONFIGDIR" in os.environ:
+        return
+    for kind, default in (("CONFIG", "~/.config"), ("CACHE", "~/.cache")):
+        folder = os.path.join(os.environ.get(f"XDG_{kind}_HOME") or os.path.expanduser(default), "matplotlib")
+        try:
+            os.makedirs(folder, exist_ok=True)
+            if os.access(folder, os.W_OK):
+                continue
+        except OSError:
+            pass
+        os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="matplotlib-")  # inside this run's $TMPDIR
+        return
+
+
 def plot_path(text):
     """argparse type: a writable .png path, and matplotlib installed to draw it."""
     if not text.lower().endswith(".png"):
         raise argparse.ArgumentTypeError(f"expected a .png file name, got {text!r}")
-    try:
-        import matplotlib  # noqa: F401  (only checked here; drawn in report.plot_curves)
-    except ImportError:
-        raise argparse.ArgumentTypeError(
-            f"needs matplotlib, which is not installed: {PLOT_REQUIREMENTS}") from None
+    if not installed("matplotlib"):  # only looked for: imported where it draws (report.picture)
+        raise argparse.ArgumentTypeError(f"needs matplotlib, which is not installed: {PLOT_REQUIREMENTS}")
     return writable_path(text)
 
 
@@ -153,10 +188,8 @@ def parse_args(description, defaults, argv=None):
     if batches > MAX_EVAL_BATCHES:  # scored one after the other: the count, not the size, takes the time
         parser.error(f"--eval-positions {args.eval_positions} is {batches:,} batches of {n}; at most "
                      f"{MAX_EVAL_BATCHES:,} batches are scored ({MAX_EVAL_BATCHES * n:,} positions at this shape)")
-    needed, (room, limit) = memory_needed(args.batch_size, args.seq_len, args.units, args.layers), process.memory_room()
-    if room is not None and needed > room:
-        leaves = f"{room / 2 ** 30:.1f} GiB is free" if limit == "free" else f"{limit} leaves {room / 2 ** 30:.1f} GiB"
-        parser.error(f"this run needs about {needed / 2 ** 30:.1f} GiB of memory, and {leaves}: {SMALLER_RUN}")
+    refuse_without_room(parser, memory_needed(args.batch_size, args.seq_len, args.units, args.layers),
+                        "this run needs", SMALLER_RUN)
     if args.learning_rate is None:
         args.learning_rate = defaults["learning_rates"][args.optimizer]
     asked(parser, args.report_json, args.plot)
@@ -176,6 +209,22 @@ def asked(parser, *paths):
 def eval_batches(eval_positions, n):
     """Held-out batches of `n` positions that hold `eval_positions` at least: whole batches."""
     return -(-eval_positions // n)
+
+
+def refuse_without_room(parser, needed, what, hint=None):
+    """One line and exit status 2 (parser.error) if `needed` bytes are more than memory leaves
+    now (process.memory_room: what is free, or what a cgroup's or ulimit's limit leaves)."""
+    room, limit = process.memory_room()
+    if room is not None and needed > room:
+        leaves = f"{room / 2 ** 30:.1f} GiB is free" if limit == "free" else f"{limit} leaves {room / 2 ** 30:.1f} GiB"
+        parser.error(f"{what} about {needed / 2 ** 30:.1f} GiB of memory, and {leaves}" + (f": {hint}" if hint else ""))
+
+
+def script_memory(script, units=None, layers=None):
+    """The memory one run of a training script needs (memory_needed), at its own shape, with
+    `units` and `layers` if given, else its own."""
+    settings = importlib.import_module(os.path.splitext(os.path.basename(script))[0])  # TensorFlow loads later
+    return memory_needed(settings.BATCH_SIZE, settings.SEQ_LEN, units or settings.UNITS, layers or settings.LAYERS)
 
 
 def memory_needed(batch_size, seq_len, units, layers):

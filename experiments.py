@@ -12,7 +12,6 @@ between the markers TABLE_START and TABLE_END, the figures of every run into
 docs/experiments.json (the test suite rebuilds the table from them, and checks three runs
 against its own), and a picture into docs/experiments.png.
 """
-import importlib
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -41,7 +40,7 @@ KEPT = ("script", "settings", "held_out", "best_possible")  # of each run's repo
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser = cli.Parser(description=cli.first_line(__doc__))
     parser.add_argument("--quick", action="store_true",
                         help=f"one model, one policy, one seed, {QUICK['steps']} steps: checks that the grid runs")
     parser.add_argument("--out", metavar="FOLDER",
@@ -50,11 +49,11 @@ def parse_args(argv=None):
     parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
                         help="runs at a time: one a core of a 2-core machine")
     args = parser.parse_args(argv)
-    try:
-        import matplotlib  # noqa: F401  (drawn in draw())
-        import tqdm  # noqa: F401  (the progress bar)
-    except ImportError as error:
-        parser.error(f"needs {error.name}, which is not installed: {cli.PLOT_REQUIREMENTS}")
+    for module in ("matplotlib", "tqdm"):  # drawn in draw(); the progress bar
+        if not cli.installed(module):
+            parser.error(f"needs {module}, which is not installed: {cli.PLOT_REQUIREMENTS}")
+    if args.out == "":
+        parser.error("argument --out: expected a folder, got an empty name")
     args.out = args.out or (None if args.quick else str(HERE / "docs"))
     if args.out:  # every file the grid writes, checked before the first run starts
         for path in outputs(args.out):
@@ -63,20 +62,11 @@ def parse_args(argv=None):
         cli.asked(parser, *map(str, outputs(args.out)))
     runs = grid(args.quick)
     at_once = min(args.jobs, len(runs))
-    needed, (room, limit) = at_once * max(run_memory(script, flags) for script, *_, flags in runs), \
-        process.memory_room()
-    if room is not None and needed > room:
-        leaves = f"{room / 2 ** 30:.1f} GiB is free" if limit == "free" else f"{limit} leaves {room / 2 ** 30:.1f} GiB"
-        parser.error(f"{at_once} runs at once need about {needed / 2 ** 30:.1f} GiB of memory, and {leaves}: "
-                     "use fewer --jobs")
+    one = max(cli.script_memory(script, int(flags[flags.index("--units") + 1]) if "--units" in flags else None)
+              for script, *_, flags in runs)
+    cli.refuse_without_room(parser, at_once * one, *((f"{at_once} runs at once need", "use fewer --jobs")
+                                                     if at_once > 1 else ("a run needs",)))
     return args
-
-
-def run_memory(script, flags):
-    """The memory one run of the grid needs (cli.memory_needed), at its script's own shape."""
-    settings = importlib.import_module(Path(script).stem)  # (TensorFlow is not loaded: it loads on first use)
-    units = int(flags[flags.index("--units") + 1]) if "--units" in flags else settings.UNITS
-    return cli.memory_needed(settings.BATCH_SIZE, settings.SEQ_LEN, units, settings.LAYERS)
 
 
 def grid(quick):

@@ -40,7 +40,7 @@ STEPS = 3000  # training steps, a fresh random batch each
 PRINT_EVERY = 300  # print the loss every this many steps; also steps per tf.function call
 EVAL_POSITIONS = 10_000  # held-out stream positions to score, at least
 SEED = 0  # seeds the weights and the data
-TITLE = __doc__.splitlines()[0]  # the layout, in one line: heads the report
+TITLE = cli.first_line(__doc__)  # the layout, in one line: heads the report
 
 
 def parse_args(argv=None):

@@ -248,7 +248,7 @@ NUMPY_ALONE = (seed, transpose, padding, timesteps_as_features, one_array)  # th
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser = cli.Parser(description=cli.first_line(__doc__))
     parser.add_argument("forms", nargs="*", metavar="FORM",
                         help=f"forms to check, of: {', '.join(FORMS)} (default: all of them)")
     cli.add_output_flags(parser, report="each check's ok and verdict")
@@ -262,14 +262,14 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    names = args.forms or FORMS
+    names = dict.fromkeys(args.forms or FORMS)  # each once, in the order asked
     if any(FORMS[name] not in NUMPY_ALONE for name in names):
         tf.config.threading.set_intra_op_parallelism_threads(1)  # tiny models: one thread is fastest
         tf.config.threading.set_inter_op_parallelism_threads(1)
     found = {}
     for name in names:
         form = FORMS[name]
-        print(f"== {name}\n{inspect.cleandoc(form.__doc__)}\n", flush=True)
+        print(f"== {name}\n{inspect.cleandoc(form.__doc__ or '')}\n", flush=True)
         for label, check in zip(("broken", "fixed"), form(), strict=True):
             print(f"-- {label}\n{check}\n", flush=True)
             found[f"{name}, {label}"] = {"ok": check.ok, "verdict": check.verdict,

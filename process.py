@@ -40,12 +40,15 @@ import time
 from pathlib import Path
 
 try:
+    import fcntl  # how a file descriptor is open
     import resource  # limits: ulimit -v
 except ImportError:  # Windows
-    resource = None
+    fcntl = resource = None
 
 PARENT = "RNN_LESSON_PARENT"  # set for a child process: its parent's pid
-SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up", "SIGQUIT": "quit"}
+SIGNALS = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up", "SIGQUIT": "quit",
+           "SIGXCPU": "out of CPU time (ulimit -t)"}
+TEMPORARY_ROOM = 2 ** 20  # what a run needs in $TMPDIR: TensorFlow's generated files, a few KB each
 MAPPED_UNUSED = 2 * 2 ** 30  # address space TensorFlow maps beyond the memory it uses (2.2 GiB mapped at 0.7 used)
 UMASK = os.umask(0o022)  # read it the only way there is: set it, and
 os.umask(UMASK)  # ... set it back at once
@@ -88,8 +91,9 @@ def if_out_of_memory(hint):
 
 # --------------------------------------------------------------------------- files written whole
 def fail(message):
-    """Bad input or an unwritable file: one line on stderr, exit status 2."""
-    print(message, file=sys.stderr)
+    """Bad input or an unwritable file: one line on stderr, exit status 2 (even where stderr
+    fails: nobody reads the line, but the status still says it)."""
+    _say(message)
     sys.exit(2)
 
 
@@ -108,13 +112,39 @@ def special(path):
 
 def _descriptor(path):
     """The file descriptor that `path` names, if it names one (/dev/stdout, /dev/fd/1,
-    /proc/self/fd/1, ...), else None: such a file is written on that descriptor, where it is,
-    as a shell's `>` writes, and never replaced (stdout redirected to a file stays that file)."""
+    /proc/self/fd/1, //dev/./stdout, ...), or the file that stdout or stderr already is (`>
+    out.txt` with the report asked in out.txt too), else None: such a file is written on that
+    descriptor, where it is, as a shell's `>` writes, after what was printed there, and never
+    replaced (stdout redirected to a file stays that file)."""
+    text = str(path)
+    name = os.path.normpath("/" + text.lstrip("/")) if text.startswith("/") else text
     names = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
-    if str(path) in names:
-        return names[str(path)]
-    folder, name = os.path.split(str(path))
-    return int(name) if folder in ("/dev/fd", "/proc/self/fd") and name.isdigit() else None
+    if name in names:
+        return names[name]
+    folder, base = os.path.split(name)
+    if folder in ("/dev/fd", "/proc/self/fd") and base.isdigit():
+        return int(base)
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    for fd in (1, 2):
+        try:
+            standard = os.fstat(fd)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (standard.st_dev, standard.st_ino):
+            return fd
+    return None
+
+
+def _refused_descriptor(path, fd):
+    """Why the open file descriptor `fd` cannot take a report, or None."""
+    try:
+        mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+    except OSError as error:
+        return f"cannot write {shown(path)}: {error.strerror}"
+    return None if mode in (os.O_WRONLY, os.O_RDWR) else f"cannot write {shown(path)}: it is open for reading only"
 
 
 def writable(path):
@@ -124,9 +154,21 @@ def writable(path):
     folder takes no new file (a temporary one, for writing whole), a file already there is
     written in place, as `>` would; asking os.access is not enough, root is told yes even in
     /proc."""
-    if _descriptor(path) is not None or special(path):
-        return None if os.access(path, os.W_OK) else f"cannot write to {shown(path)}"
-    real = os.path.realpath(path)  # through symbolic links: write_atomically writes there
+    if (fd := _descriptor(path)) is not None and fcntl:
+        return _refused_descriptor(path, fd)
+    if special(path):
+        if not os.access(path, os.W_OK):
+            return f"cannot write to {shown(path)}"
+        if not stat.S_ISFIFO(os.stat(path).st_mode):  # a FIFO's reader may come later; a device opens now
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)))
+            except OSError as error:
+                return f"cannot write {shown(path)}: {error.strerror}"
+        return None
+    try:
+        real = os.path.realpath(path)  # through symbolic links: write_atomically writes there
+    except OSError as error:  # a relative path, from a folder that was removed
+        return f"cannot write {shown(path)}: {error.strerror} (is the current folder gone?)"
     if os.path.islink(real):  # realpath stops, on a link, where the links go round in a loop
         return f"cannot write {shown(path)}: {os.strerror(errno.ELOOP)}"
     folder = os.path.dirname(real)
@@ -161,8 +203,16 @@ def write_atomically(path, write):
     try:
         if (fd := _descriptor(path)) is not None:
             sys.stdout.flush()
+            if fd == 1 and (_run.stdout_failed or _run.pipe_closed):
+                return  # stdout failed: the report would go where the output went, nowhere; not written
             with _run.writing:
-                os.write(fd, data)
+                try:
+                    os.write(fd, data)
+                except OSError as error:
+                    if fd != 1 or not isinstance(sys.stdout, _Stdout):
+                        raise
+                    sys.stdout.failed(error)  # as any other output on stdout: said at the exit
+                    return
         elif special(path):
             with open(path, "wb") as out, _run.writing:  # opened first: a FIFO waits for its reader
                 out.write(data)
@@ -170,8 +220,14 @@ def write_atomically(path, write):
             with _run.writing:
                 _write_whole(os.path.realpath(path), data)
     except OSError as error:
-        fail(f"cannot write {shown(path)}: {error.strerror}")
+        fail(f"{Path(sys.argv[0]).name}: cannot write {shown(path)}: {error.strerror}{_unwritten(path)}")
     _run.written.append(path)
+
+
+def _unwritten(*but):
+    """"; X was not written" for each file asked for and not written (but those named), or ""."""
+    return "".join(f"; {shown(path)} was not written" for path in _run.asked
+                   if path not in _run.written and path not in but)
 
 
 def _write_whole(real, data):
@@ -362,11 +418,19 @@ def _keep_temporary_files():
     """Give this run a temporary folder of its own inside $TMPDIR, and make it everyone's
     $TMPDIR in this process and its children: what TensorFlow leaves there for its own exit
     to remove (AutoGraph's generated files) goes with the folder, however the run ends."""
+    where = f"$TMPDIR is {shown(os.environ['TMPDIR']) if 'TMPDIR' in os.environ else 'not set'}"
     try:
         _run.scratch = tempfile.mkdtemp(prefix=f"{Path(sys.argv[0]).stem}-")
+        room = os.statvfs(_run.scratch)
     except OSError as error:  # no folder for temporary files: $TMPDIR, /tmp, /var/tmp, /usr/tmp, here
-        fail(f"{Path(sys.argv[0]).name}: no folder takes temporary files ($TMPDIR is "
-             f"{shown(os.environ['TMPDIR']) if 'TMPDIR' in os.environ else 'not set'}): {error.strerror or error}")
+        fail(f"{Path(sys.argv[0]).name}: no folder takes temporary files ({where}): {error.strerror or error}")
+    except AttributeError:  # no statvfs: not POSIX
+        room = None
+    if room is not None and room.f_bavail * room.f_frsize < TEMPORARY_ROOM:
+        os.rmdir(_run.scratch)
+        fail(f"{Path(sys.argv[0]).name}: the folder for temporary files, {shown(os.path.dirname(_run.scratch))}, "
+             f"has {room.f_bavail * room.f_frsize // 1024} KiB free; a run needs {TEMPORARY_ROOM // 1024} KiB there "
+             "for TensorFlow's generated files")
     os.environ["TMPDIR"] = tempfile.tempdir = _run.scratch
 
 
@@ -404,9 +468,9 @@ def exit_now(status=0):
     if _run.pipe_closed and not _run.asked and status == 0:
         status = 128 + 13  # as a tool killed by SIGPIPE
     if _run.stdout_failed and status == 0:
-        written = "; ".join(f"{shown(path)} was written" for path in _run.written)
+        written = "".join(f"; {shown(path)} was written" for path in _run.written)
         _say(f"{Path(sys.argv[0]).name}: stdout failed ({_run.stdout_failed}), so the output stopped"
-             + (f"; {written}" if written else ""))
+             + written + _unwritten())
         status = 1
     _clean_up()
     os._exit(status)
@@ -477,10 +541,13 @@ class Script:
         code = self.process.returncode
         if code == 2 and stderr.strip():  # its flags refused: its own line says why
             fail(stderr.strip().splitlines()[-1])
+        stopped = {128 + getattr(signal, name) for name in SIGNALS if hasattr(signal, name)}
+        if code in stopped:  # stopped by a signal sent to it alone: its own line names its report, ours does not
+            sys.exit(f"{self.script} was stopped by {signal.Signals(code - 128).name}{_unwritten()}")
         if code:
             sys.stderr.write(stderr)  # all it said, then the line that ends this run
             how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"failed with exit status {code}"
-            sys.exit(f"{self.script} {' '.join(self.flags)} {how}")
+            sys.exit(f"{self.script} {' '.join(self.flags)} {how}{_unwritten()}")
         return stdout, stderr, json.loads(self.path.read_text())
 
 
@@ -566,6 +633,10 @@ def run(main):
             print(stop_message(signal.SIGINT), file=sys.stderr)
         return
     _open_standard_streams()
+    try:  # a name that is no text (a file name's bytes) is printed escaped, never a UnicodeEncodeError
+        sys.stdout.reconfigure(errors="backslashreplace")
+    except (AttributeError, ValueError):
+        pass
     sys.stdout = _Stdout(sys.stdout)
     catch_signals()  # first: a stop from now on removes what the run makes
     try:
@@ -586,7 +657,7 @@ def run(main):
             raise
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         _say(f"{os.path.basename(sys.argv[0])}: out of memory ({message[:200]})"
-             + (f"; {_run.smaller_run}" if _run.smaller_run else ""))
+             + (f"; {_run.smaller_run}" if _run.smaller_run else "") + _unwritten())
         exit_now(1)
     exit_now(0)
 

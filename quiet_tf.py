@@ -10,7 +10,8 @@ TensorFlow's own settings switch off what makes the noise, before TensorFlow loa
   they buy nothing, and the report is the same with or without them.
 
 Both are defaults only: set either variable yourself and yours wins (TF_CPP_MIN_LOG_LEVEL=0
-shows everything TensorFlow logs).
+shows everything TensorFlow logs); one set empty, or a log level that is none of 0 to 3,
+counts as not set.
 
 Some TensorFlow installs log lines that no setting switches off, because they come before
 the log level takes hold. The full `tensorflow` wheel (requirements.txt installs the CPU-only
@@ -33,6 +34,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import process
 
@@ -96,13 +98,17 @@ def filter_stderr(noise):
 
 
 for name, value in QUIET.items():
-    os.environ.setdefault(name, value)
+    yours = os.environ.get(name, "").strip()
+    if not yours or name == "TF_CPP_MIN_LOG_LEVEL" and yours not in ("0", "1", "2", "3"):  # empty, or not a level
+        os.environ[name] = value
 
 
 @functools.cache
 def load():
     if sys.platform != "win32" and (noise := unhidden_noise()):  # Windows: tensorflow-cpu 2.21
         filter_stderr(noise)  # only TensorFlow makes the noise: no filter for --help or a bad flag
+    if "KERAS_HOME" not in os.environ and not os.access(os.path.expanduser("~"), os.W_OK):
+        os.environ["KERAS_HOME"] = os.path.join(tempfile.gettempdir(), ".keras")  # Keras' own choice: /tmp
     try:
         import keras
         import tensorflow

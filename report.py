@@ -100,6 +100,7 @@ def outcome(summary):
 def picture(path, rows, columns, size, dpi, **subplots):
     """A matplotlib figure of rows x columns panels, `with picture(...) as (figure, axes)`: drawn
     in the block, then laid out and written to the PNG file `path` whole (process.write_atomically)."""
+    cli.matplotlib_home()
     import matplotlib
 
     matplotlib.use("Agg")  # draw to a file; no screen needed

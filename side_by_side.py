@@ -24,11 +24,13 @@ GAP = "  |  "
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=__doc__.splitlines()[0],
+    parser = cli.Parser(description=cli.first_line(__doc__),
                         epilog="A flag left out keeps each script's own default (see fixed_rnn.py --help).")
     cli.add_training_flags(parser)  # no defaults: each script keeps its own
     cli.add_output_flags(parser, report="both reports ({script: its --report-json})", plot="both learning curves")
     args = parser.parse_args(argv)
+    cli.refuse_without_room(parser, sum(cli.script_memory(script, args.units, args.layers) for script in SCRIPTS),
+                            "both scripts at once need", "use a smaller --units or --layers")
     cli.asked(parser, args.report_json, args.plot)
     return args
 

@@ -71,7 +71,9 @@ def test_a_run_that_fails_stops_the_grid_in_one_line(monkeypatch, tmp_path, caps
                                                                         "said": "Traceback ...\nValueError: boom\n"}))
     with pytest.raises(SystemExit) as ended:
         experiments.main(["--quick", "--out", str(tmp_path)])
-    assert str(ended.value.code).endswith("failed with exit status 1")
+    said, *unwritten = str(ended.value.code).split("; ")
+    assert said.endswith("failed with exit status 1")
+    assert unwritten == [f"{path} was not written" for path in experiments.outputs(tmp_path)]
     assert "ValueError: boom" in capsys.readouterr().err  # what the failing script said, passed on
     assert os.listdir(tmp_path) == []  # nothing written
 
@@ -90,6 +92,17 @@ def test_too_many_runs_at_once_for_the_memory_are_refused(monkeypatch, capsys):
     assert refused.value.code == 2
     assert "36 runs at once need about 2" in capsys.readouterr().err  # 36 x 0.8 GiB; fewer --jobs
     assert experiments.parse_args(["--jobs", "2", "--out", "/tmp"]).jobs == 2
+    monkeypatch.setattr(process, "memory_room", lambda: (0.5 * 2 ** 30, "free"))
+    with pytest.raises(SystemExit):
+        experiments.parse_args(["--jobs", "1", "--quick"])
+    assert ": a run needs about 0.8 GiB of memory, and 0.5 GiB is free (see --help)" in capsys.readouterr().err
+
+
+def test_an_empty_out_is_refused_not_read_as_the_default(capsys):
+    # --out "$DIR" with $DIR unset: not docs/, which the grid would overwrite
+    with pytest.raises(SystemExit) as refused:
+        experiments.parse_args(["--out", ""])
+    assert refused.value.code == 2 and "--out: expected a folder, got an empty name" in capsys.readouterr().err
 
 
 def test_every_run_of_the_grid_is_one_the_scripts_take():

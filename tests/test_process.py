@@ -88,6 +88,37 @@ def test_a_failing_stdout_still_writes_the_report_says_so_and_exits_1(how, why, 
     assert os.listdir(result.tmpdir) == []
 
 
+def test_a_report_on_a_stdout_that_fails_is_not_called_written():
+    for how in ({"stdout": "/dev/full"}, {"closed": (1,)}):
+        result = run("lanes_examples.py", "seed", "--report-json", "-", **how)
+        assert result.returncode == 1 and result.stderr.endswith("; /dev/stdout was not written\n"), result.stderr
+
+
+def test_a_bad_flag_is_status_2_even_when_stderr_fails():
+    with open("/dev/full", "w") as full:  # a full disk under stderr: its one line cannot be written
+        done = subprocess.run([sys.executable, "fixed_rnn.py", "--steps", "x"], cwd=ROOT, stderr=full,
+                              stdout=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 2
+
+
+def test_a_name_that_is_no_text_is_printed_escaped_where_stdout_is_strict():
+    code = ("import sys; sys.path.insert(0, '.'); import process\n"
+            "process.run(lambda: print('written: d' + '\\udcff'))\n")  # a name with the byte 0xff, as Python reads it
+    result = run("-c", code, env={"PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == 0 and result.stdout == "written: d\\udcff\n", result.stderr
+
+
+def test_under_python_oo_every_program_still_runs():
+    # -OO drops docstrings, which the programs' --help and the scripts' report headings read
+    for script in ("broken_rnn.py", "fixed_rnn.py", "side_by_side.py", "experiments.py", "lanes_examples.py"):
+        done = subprocess.run([sys.executable, "-OO", script, "--help"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0 and done.stdout.startswith("usage:"), (script, done.stderr)
+    done = subprocess.run([sys.executable, "-OO", "lanes_examples.py", "seed"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and "verdict: ok" in done.stdout, done.stderr
+
+
 def test_a_closed_stderr_changes_no_exit_status():
     assert run("fixed_rnn.py", "--help", closed=(2,)).returncode == 0
     refused = run("fixed_rnn.py", "--steps", "0", closed=(2,))
@@ -106,7 +137,8 @@ def test_ctrl_c_stops_a_run_at_once_in_the_middle_of_a_long_compiled_call(runs):
     assert sorted(os.listdir(result.folder)) == ["tmp"]  # nothing half-written, no temporary file
 
 
-@pytest.mark.parametrize("signum", [signal.SIGQUIT, signal.SIGHUP], ids=["SIGQUIT", "SIGHUP"])
+@pytest.mark.parametrize("signum", [signal.SIGQUIT, signal.SIGHUP, signal.SIGXCPU],
+                         ids=["SIGQUIT", "SIGHUP", "SIGXCPU"])
 def test_sigquit_and_sighup_stop_a_run_as_sigterm_does_and_leave_no_temporary_files(signum):
     # a program of one line, run by process.run as every program here is: it makes a temporary
     # folder (as side_by_side.py does for its children's reports) and waits
@@ -224,6 +256,29 @@ def test_memory_room_is_what_the_container_allows(tmp_path, cgroup_lines, files,
     assert limit == "free" if expected[1] == "free" else limit == f"the cgroup's limit ({root / expected[1]})"
 
 
+def test_a_tmpdir_too_full_for_tensorflows_files_is_one_line_at_start_up():
+    # before: room for the run's folder but not for AutoGraph's files gave warnings, then a traceback
+    code = ("import runpy, sys; sys.path.insert(0, '.'); import process; process.TEMPORARY_ROOM = 2 ** 60\n"
+            "sys.argv = ['fixed_rnn.py']; runpy.run_path('fixed_rnn.py', run_name='__main__')")
+    result = run("-c", code)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert f"the folder for temporary files, {result.tmpdir}, has " in result.stderr
+    assert " KiB free; a run needs 1125899906842624 KiB there for TensorFlow's generated files" in result.stderr
+    assert os.listdir(result.tmpdir) == []
+
+
+def test_a_relative_report_from_a_folder_that_is_gone_is_one_line(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    code = (f"import os, runpy, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+            f"os.chdir({str(gone)!r}); os.rmdir({str(gone)!r})\n"
+            f"sys.argv = ['fixed_rnn.py', '--report-json', 'r.json']; runpy.run_path({str(ROOT / 'fixed_rnn.py')!r}, "
+            "run_name='__main__')")
+    result = run("-c", code)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "cannot write r.json: No such file or directory (is the current folder gone?)" in result.stderr
+
+
 def test_no_folder_for_temporary_files_is_one_line_at_start_up():
     # an unusable $TMPDIR makes Python fall back to /tmp and the rest; where none of them takes a file:
     code = ("import runpy, sys, tempfile; tempfile.tempdir = '/nonexistent/tmp'; "
@@ -282,6 +337,27 @@ def test_a_report_on_stdout_goes_where_stdout_goes(tmp_path):
         assert result.returncode == 0 and text.startswith("== seed\n"), text[:200]
         assert json.loads(text[text.index("{\n"):])["seed, fixed"]["ok"] is True
         assert not (ROOT / "-").exists()
+
+
+def test_every_spelling_of_stdout_goes_where_stdout_goes(tmp_path):
+    # //dev/stdout, /dev/./stdout, and the very file stdout is sent to: after the report, not over it
+    out = tmp_path / "out.txt"
+    for name in ("//dev/stdout", "/dev/./stdout", str(out)):
+        result = run("lanes_examples.py", "seed", "--report-json", name, stdout=str(out))
+        text = out.read_text()
+        assert result.returncode == 0 and text.startswith("== seed\n"), (name, text[:200])
+        assert json.loads(text[text.index("{\n"):])["seed, fixed"]["ok"] is True
+
+
+def test_a_descriptor_that_cannot_take_the_report_is_refused_at_start_up():
+    # a shell's `>` would fail at once; before, these failed after the whole run
+    with open(os.devnull) as read_only:  # as `< /dev/null` opens it
+        stdin = subprocess.run([sys.executable, "fixed_rnn.py", "--report-json", "/dev/stdin"], cwd=ROOT,
+                               stdin=read_only, capture_output=True, text=True, timeout=60)
+    assert stdin.returncode == 2 and "cannot write /dev/stdin: it is open for reading only" in stdin.stderr
+    no_terminal = subprocess.run([sys.executable, "fixed_rnn.py", "--report-json", "/dev/tty"], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=60, start_new_session=True)
+    assert no_terminal.returncode == 2 and "cannot write /dev/tty: No such device or address" in no_terminal.stderr
 
 
 def test_report_names_are_checked_as_a_shell_would_make_them(tmp_path):

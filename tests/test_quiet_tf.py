@@ -1,5 +1,6 @@
 """quiet_tf.py: quiet by design, and what must still get through: the install, the log settings,
 the filter."""
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,14 @@ def test_tensorflow_errors_still_reach_the_user():
     fatal = b"F0000 00:00:1795787478.312104    5149 parse_flags_from_env.cc:234] Unknown flag in TF_XLA_FLAGS\n"
     noise = quiet_tf.unhidden_noise()
     assert noise is None or not noise.search(fatal)
+
+
+def test_an_empty_log_level_counts_as_none():
+    for value, expected in (("", "1"), ("abc", "1"), ("0", "0"), ("3", "3")):
+        done = subprocess.run([sys.executable, "-c", "import os, quiet_tf; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": value})
+        assert done.stdout == f"{expected}\n", (value, done.stderr)
 
 
 def test_the_users_log_level_wins(runs):

@@ -4,11 +4,14 @@ import ast
 import difflib
 import json
 import math
+import os
+import tempfile
 
 import numpy as np
 import pytest
 from conftest import ROOT, SAME_ARCHITECTURE, run
 
+import cli
 import experiments
 import lanes
 import process
@@ -227,3 +230,13 @@ def test_the_diff_is_only_the_layout():
     for ours, theirs in ((broken, fixed), (fixed, broken)):
         outside = changed_lines(ours, theirs) - layout_lines("\n".join(ours))
         assert not outside, [ours[i - 1] for i in sorted(outside)]
+
+
+def test_a_home_that_takes_no_files_gets_matplotlibs_folders_from_the_run(monkeypatch, tmp_path):
+    # a read-only $HOME: matplotlib would warn on stderr and make a temporary folder the run never removes
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "not-a-folder"))  # ~/.config that cannot hold a folder
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the run's own temporary folder
+    cli.matplotlib_home()
+    assert os.environ["MPLCONFIGDIR"].startswith(str(tmp_path / "matplotlib-"))

@@ -7,6 +7,7 @@ import time
 import pytest
 from conftest import ROOT, FakeChild, run
 
+import cli
 import process
 import side_by_side
 
@@ -83,6 +84,29 @@ def test_a_script_that_refuses_its_flags_ends_it_at_once(monkeypatch, capsys):
     monkeypatch.setattr(FakeChild, "seconds", 30.0)  # broken_rnn.py: still training
     started = time.monotonic()
     with pytest.raises(SystemExit) as ended:
-        side_by_side.main(["--units", "1024", "--layers", "16"])
+        side_by_side.main(["--steps", "5"])
     assert ended.value.code == 2 and time.monotonic() - started < 5
     assert capsys.readouterr().err == refusal
+
+
+def test_a_script_stopped_on_its_own_is_said_so_without_its_temporary_report(monkeypatch, capsys, tmp_path):
+    # SIGTERM to fixed_rnn.py alone: its own line names a report in side_by_side's temporary folder
+    monkeypatch.setattr(process, "_run", process._Run())
+    monkeypatch.setattr(process, "child", type("Child", (FakeChild,), {
+        "only": "fixed_rnn.py", "returncode": 128 + signal.SIGTERM, "said": "terminated: /tmp/x/fixed_rnn-1.json was "
+        "not written\n"}))
+    with pytest.raises(SystemExit) as ended:
+        side_by_side.main(["--steps", "5", "--report-json", str(tmp_path / "both.json")])
+    assert ended.value.code == f"fixed_rnn.py was stopped by SIGTERM; {tmp_path / 'both.json'} was not written"
+    assert "fixed_rnn-1.json" not in capsys.readouterr().err
+
+
+def test_both_scripts_must_fit_in_memory_at_once(monkeypatch, capsys):
+    # each alone fits in 1.5 GiB (about 0.8 GiB at the defaults), both at once do not
+    monkeypatch.setattr(process, "memory_room", lambda: (1.5 * 2 ** 30, "free"))
+    assert max(cli.script_memory(script) for script in side_by_side.SCRIPTS) < 1.5 * 2 ** 30
+    with pytest.raises(SystemExit) as ended:
+        side_by_side.parse_args([])
+    assert ended.value.code == 2
+    assert ": both scripts at once need about 1.6 GiB of memory, and 1.5 GiB is free: use a smaller --units or " \
+           "--layers (see --help)\n" in capsys.readouterr().err
