@@ -273,11 +273,8 @@ def test_a_tmpdir_too_full_for_tensorflows_files_is_one_line_at_start_up():
 def test_a_relative_report_from_a_folder_that_is_gone_is_one_line(tmp_path):
     gone = tmp_path / "gone"
     gone.mkdir()
-    code = (f"import os, runpy, sys; sys.path.insert(0, {str(ROOT)!r})\n"
-            f"os.chdir({str(gone)!r}); os.rmdir({str(gone)!r})\n"
-            f"sys.argv = ['fixed_rnn.py', '--report-json', 'r.json']; runpy.run_path({str(ROOT / 'fixed_rnn.py')!r}, "
-            "run_name='__main__')")
-    result = run("-c", code)
+    result = subprocess.run(["sh", "-c", 'cd "$1" && rmdir "$1" && exec "$2" "$3" --report-json r.json', "sh", gone,
+                             sys.executable, ROOT / "fixed_rnn.py"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "cannot write r.json: No such file or directory (is the current folder gone?)" in result.stderr
 
