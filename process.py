@@ -379,9 +379,7 @@ class _Stdout:
     def failed(self, error):
         self.gone = True
         try:
-            devnull = os.open(os.devnull, os.O_WRONLY)  # what is still buffered goes nowhere, quietly
-            os.dup2(devnull, self.stream.fileno())
-            os.close(devnull)
+            _nowhere(self.stream.fileno())  # what is still buffered goes nowhere, quietly
         except (OSError, ValueError):
             pass
         if isinstance(error, BrokenPipeError):
@@ -407,11 +405,17 @@ def _open_standard_streams():
         try:
             os.fstat(fd)
         except OSError:
-            os.dup2(devnull := os.open(os.devnull, os.O_RDWR), fd)
-            if devnull != fd:
-                os.close(devnull)
+            _nowhere(fd)
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)
+
+
+def _nowhere(fd):
+    """Make file descriptor `fd` /dev/null: what is written to it goes nowhere."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    if devnull != fd:
+        os.dup2(devnull, fd)
+        os.close(devnull)
 
 
 def _keep_temporary_files():
@@ -438,6 +442,11 @@ def _clean_up():
     end_children()  # any still running: children end with their parent
     for finish in _run.before_exit:
         finish()
+    if _run.stopping:  # its line is out, and nothing else: TensorFlow, still tracing in the main
+        try:  # thread, warns as its generated files go, on fd 2 (its logger holds stderr as it was)
+            _nowhere(2)
+        except OSError:
+            pass
     if _run.scratch:  # renamed first: a thread still at work (TensorFlow tracing) can no longer add to it
         gone = _run.scratch + ".gone"
         try:

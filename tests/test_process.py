@@ -156,6 +156,24 @@ def test_sigquit_and_sighup_stop_a_run_as_sigterm_does_and_leave_no_temporary_fi
     assert os.listdir(result.tmpdir) == []
 
 
+def test_after_a_stop_line_nothing_else_reaches_stderr():
+    # TensorFlow, still tracing in the main thread while a stop removed the temporary folder, once
+    # warned that its generated file was gone: its logger holds stderr as it was at the start.
+    # Here something writes there, both ways, as the run's temporary files go
+    code = ("import os, shutil, sys, time; sys.path.insert(0, '.'); import process\n"
+            "late, remove = sys.stderr, shutil.rmtree\n"
+            "def removing(folder, **how):\n"
+            "    late.write('late\\n'), late.flush(), os.write(2, b'later\\n'), remove(folder, **how)\n"
+            "shutil.rmtree = removing\n"
+            "def main():\n    print('ready', flush=True)\n    time.sleep(60)\n"
+            "process.run(main)\n")
+    started, result = start("-c", code)
+    assert started.stdout.readline() == "ready\n"
+    started.send_signal(signal.SIGINT)
+    result = finish((started, result))
+    assert result.returncode == 128 + signal.SIGINT and result.stderr == "interrupted\n"
+
+
 def test_a_signal_ignored_before_the_start_stays_ignored():
     # nohup ignores SIGHUP, a shell's background job SIGINT: the run goes on through them
     code = ("import sys, time; sys.path.insert(0, '.'); import process\n"
