@@ -320,8 +320,9 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
     """Find which input slots each output of `model` depends on, by nudging its input and
     watching which outputs move. `model` is any callable from a NumPy array of `shape` to
     per-step outputs of shape (shape[0], shape[1], ...): a function, a tf.function, or a Keras
-    model or PyTorch module as it is (a PyTorch module gets a tensor, and its first output is
-    read: nn.LSTM returns (output, state)). `shape` is (batch, time, features), or (time,
+    model or PyTorch module as it is (a PyTorch module gets a tensor). Of a list or tuple of
+    outputs, every per-step array is judged, and the state left out (nn.LSTM returns (output,
+    state)). `shape` is (batch, time, features), or (time,
     batch, features) if time_major. A shape of two, (batch, time), means ids: the model gets
     int64 ids 0 and 1, valid for any Embedding, and a nudge swaps one for the other. A float
     slot is nudged by rolling its features one place and adding `nudge`.
@@ -748,8 +749,10 @@ def _shift_text(check):
         return ""
     shift = check.target_offset - check.offset_found
     text = f"; move each target {abs(shift)} position{'s' * (abs(shift) > 1)} {'later' if shift > 0 else 'earlier'}"
-    return text + (f" (timeseries_dataset_from_array: data=series[:-{shift}], targets=series[{shift}:])"
-                   if shift > 0 else "")
+    time = check.shapes[0][1]
+    ahead = time - 1 + check.target_offset  # window i is series[i:i + time]; its target, series[i + ahead]
+    return text + (f" (timeseries_dataset_from_array, sequence_length={time}: data=series[:-{ahead}], "
+                   f"targets=series[{ahead}:])" if check.per_step is False and ahead > 0 else "")
 
 
 def _across(check):
@@ -980,10 +983,12 @@ def _padding(maps, position_zero_needed):
     pads, lone = [], []
     for lanes in maps:
         pad, maybe = np.zeros(lanes.shape, dtype=bool), np.zeros(lanes.shape, dtype=bool)
+        varied = any(len(np.unique(positions)) > 1 for positions in lanes)
         for lane, positions in enumerate(lanes):
             others = np.flatnonzero(positions)
-            if len(others) == 0:
-                continue  # all zeros: one position at every step, not padding
+            if len(others) == 0:  # all zeros: a lane of padding (a batch filled out with empty rows) beside
+                pad[lane] = varied and lanes.shape[1] > 1  # lanes that move; else one position at every step
+                continue
             pad[lane, others[-1] + 1:] = True
             first = others[0]
             rest = positions[1:others[-1] + 1]
@@ -1215,7 +1220,7 @@ class _Handovers:
 def _target_offsets(maps, pads, targets, time_major):
     """Target minus the last input it may use, for every target (padding left out), and
     whether the targets are one a step (else one a window)."""
-    offsets, per_step = [], None
+    offsets, per_step, lengths = [], None, True
     for number, (lanes, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
         target = _positions_of(target, f"batch {number}'s targets")
         count, time = lanes.shape
@@ -1227,13 +1232,21 @@ def _target_offsets(maps, pads, targets, time_major):
             last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lanes, pad, strict=True)])
             offsets.append(target - last)
             per_step = False
+            lengths &= bool((target == (~pad).sum(axis=1)).all())
         elif target.shape == expected:
             offsets.append(((target.T if time_major else target) - lanes)[~pad])
             per_step = True
         else:
             raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), or one a "
                              f"step, shape {expected}, got shape {target.shape}")
-    return np.concatenate(offsets), per_step
+        lengths &= per_step is False
+    offsets = np.concatenate(offsets)
+    if lengths and len(np.unique(offsets)) > 1:
+        raise ValueError("the batches' second element: expected targets, got each lane's length (its steps "
+                         "but padding) in every batch: (inputs, lengths), as a collate_fn for pack_padded_sequence "
+                         "returns? Pass (inputs, targets): ((x, y) for x, lengths, y in loader), or the inputs alone: "
+                         "(x for x, lengths in loader)")
+    return offsets, per_step
 
 
 def _target_place(offset, time, per_step):
@@ -1270,6 +1283,7 @@ class _Probe:
     inference: bool | None  # the model runs in inference mode: True, False, or None (not known)
     calls: int = 0
     traced: bool = False
+    heads: int = 1  # per-step outputs returned together, all judged
 
     @classmethod
     def of(cls, model, shape, time_major, nudge, seed):
@@ -1281,6 +1295,8 @@ class _Probe:
                     ("int64 ids 0 and 1" if ids else "float32") + reads, rng, inference)
         raw = probe.raw(inputs)
         probe.base = probe.outputs(inputs, raw)
+        if probe.heads > 1:
+            probe.reads += f", its {probe.heads} per-step outputs read together"
         if raw.ndim == 2:  # (batch, time) per step, or (batch, units) a lane?
             follows = probe.follows_time()
             if follows is False:
@@ -1298,7 +1314,7 @@ class _Probe:
         lanes, time = probe.base.shape[:2]
         calls_left = lanes * time if lanes * time <= SLOTS_ONE_BY_ONE else lanes + time
         if took * calls_left > 1.0:  # worth a trace: a Keras model runs op by op, but as a graph in milliseconds
-            graph = _traced(probe.call, inputs, probe.base)
+            graph = _traced(probe)
             probe.call, probe.traced = graph or probe.call, graph is not None
         return probe
 
@@ -1328,11 +1344,24 @@ class _Probe:
                              "to see where)") from None
         if out is None:
             raise ValueError("the model: expected per-step outputs, got None (a function that returns nothing?)")
-        if isinstance(out, list | tuple) and out and _per_step(out[0], inputs.shape[:2]):
-            out = out[0]  # (outputs, state), as nn.LSTM and return_state=True give
+        return self.array(out, inputs.shape[:2])
+
+    def array(self, out, leading):
+        """What the model returned, as one float array. Of a list or a tuple, every per-step array
+        (shape `leading` + ..., as the first's): a model's several outputs, a Bidirectional layer's
+        two halves, side by side along their last axis, and all judged; what is not per step (the
+        state of (outputs, state), as nn.LSTM and return_state=True give) left out."""
+        if isinstance(out, list | tuple) and out and _per_step(out[0], leading):
+            heads = [item for item in out if _per_step(item, leading) and len(item.shape) == len(out[0].shape)]
+            self.heads = len(heads)
+            out = (np.concatenate([self.array(head, leading).reshape(*leading, -1) for head in heads], axis=2)
+                   if len(heads) > 1 else heads[0])
         if isinstance(out, list | tuple | dict):
-            raise ValueError(f"the model's output: expected one array of per-step outputs, got a "
-                             f"{type(out).__name__} (return_state? pass a function that returns the outputs alone)")
+            raise ValueError(f"the model's output: expected per-step outputs, one array or a list of them, got a "
+                             f"{type(out).__name__}" + (f" with the keys {', '.join(map(repr, out))} (pass a function "
+                                                        "that returns the outputs you train on, as one array)"
+                                                        if isinstance(out, dict) else
+                                                        " (pass a function that returns the outputs alone)"))
         try:
             return np.asarray(_to_numpy(out), dtype=np.float64)
         except Exception as error:
@@ -1411,16 +1440,17 @@ def _to_numpy(value):
     return value
 
 
-def _traced(call, inputs, base):
-    """`call` as a TensorFlow graph, if it returns TensorFlow tensors (a Keras model on the
-    TensorFlow backend does) and the graph gives the same outputs; else None."""
-    if not type(_first(call(inputs.copy()))).__module__.startswith("tensorflow"):
+def _traced(probe):
+    """The probe's model as a TensorFlow graph, if it returns TensorFlow tensors (a Keras model
+    on the TensorFlow backend does) and the graph gives the same outputs; else None."""
+    inputs = probe.inputs
+    if not type(_first(probe.call(inputs.copy()))).__module__.startswith("tensorflow"):
         return None
     import tensorflow as tf
 
-    graph = tf.function(call)
+    graph = tf.function(probe.call)
     try:
-        same = np.allclose(np.asarray(_first(graph(inputs.copy())), dtype=np.float64).reshape(base.shape), base,
+        same = np.allclose(probe.outputs(inputs, probe.array(graph(inputs.copy()), inputs.shape[:2])), probe.base,
                            rtol=1e-4, atol=1e-5)
     except Exception:  # a function that cannot run as a graph (it calls .numpy(), say): call it as it is
         return None

@@ -270,6 +270,13 @@ def test_check_batches_says_where_the_targets_sit():
     per_step = lanes.check_batches([(windows[:5, :, None], windows[:5])], stateful=False, target_offset=0)
     assert per_step.ok and per_step.target_text == "each step's target is its own element"
     assert not lanes.check_batches([(windows[:5], windows[:5])], stateful=False).ok  # expected the next element
+    # timeseries_dataset_from_array(series[:-1], series[1:], 10): the fix is 10 ahead, whatever the offset was
+    one_ahead = lanes.check_batches([(windows[:32], series[1:33])], stateful=False)
+    assert not one_ahead.ok and one_ahead.verdict.endswith(
+        "move each target 9 positions later (timeseries_dataset_from_array, sequence_length=10: "
+        "data=series[:-10], targets=series[10:])")
+    per_step = lanes.check_batches([(windows[:5], windows[:5])], stateful=False)  # one target a step: no such fix
+    assert not per_step.ok and "timeseries_dataset_from_array" not in per_step.verdict
     scattered = lanes.check_batches([(windows[:3], np.array([10, 12, 0]))], stateful=False)
     assert not scattered.ok and scattered.offset_found is None and "no fixed place" in scattered.verdict
     rolled = lanes.check_batches([(series[None], np.roll(series, -1)[None])], stateful=False)  # the last wraps
@@ -321,6 +328,11 @@ def test_check_batches_reads_padding_as_padding():
     pre_padded = np.array([[0, 0, 0, 0, 1, 2], [0, 3, 4, 5, 6, 7], [0, 0, 0, 0, 8, 9]])  # pad_sequences(padding="pre")
     check = lanes.check_batches([pre_padded], stateful=False)
     assert check.ok and check.padded == 8 and check.targets == 10
+    for filled_out in ([[0, 1, 2, 3], [4, 5, 6, 7], [0, 0, 0, 0]], [[1, 2, 3, 4], [5, 6, 7, 8], [0, 0, 0, 0]]):
+        check = lanes.check_batches([np.array(filled_out)], stateful=False)  # a last batch filled out with a 0 row
+        assert check.ok and check.padded == 4 and "broadcast" not in check.verdict, check.verdict
+    broadcast = lanes.check_batches([np.array([[0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]])], stateful=False)
+    assert not broadcast.ok and "broadcast" in broadcast.verdict  # no lane moves: none is padding
 
 
 def test_one_step_batches_without_carried_state_are_not_ok():
@@ -378,6 +390,7 @@ def test_check_batches_reads_float32_positions_exactly_below_2_to_the_24():
     ("0123", "got a str"),
     ([type("Dataset", (), {"element_spec": None})()], "got a tf.data Dataset (each window of .window() is one)"),
     ([type("PackedSequence", (tuple,), {"batch_sizes": 1, "data": 2})((1, 2, 3, 4))], "pad_packed_sequence"),
+    ([(np.array([[1, 2, 3, 0], [4, 5, 6, 7]]), np.array([3, 4]))], "got each lane's length"),  # (padded, lengths)
 ])
 def test_check_batches_refuses_bad_input_with_what_it_expected(batches, expected):
     with pytest.raises(ValueError, match="expected") as refusal:
@@ -561,6 +574,16 @@ def test_a_model_whose_outputs_miss_their_own_step_or_the_one_before_is_not_ok(m
 def test_check_model_reads_the_first_of_outputs_and_state():
     check = lanes.check_model(lambda x: (running_sum(x), np.zeros(3)), (3, 4, 1))  # nn.LSTM: (output, (h, c))
     assert check.ok
+
+
+def test_check_model_judges_every_per_step_output_of_a_list():
+    # a model of two heads, the second time-major: before, the first alone was judged, and it was ok
+    for heads in (lambda x: (running_sum(x), summed_along_the_batch(x)),
+                  lambda x: [summed_along_the_batch(x), running_sum(x)]):
+        check = lanes.check_model(heads, (3, 4, 1))
+        assert not check.ok and "time-major" in check.verdict and "its 2 per-step outputs read together" in str(check)
+    # with return_state=True: (outputs, h, c), the states one a lane, are left out
+    assert lanes.check_model(lambda x: (running_sum(x), x[:, -1], x[:, -1]), (3, 4, 1)).ok
 
 
 @pytest.mark.parametrize("model, shape, expected", [
