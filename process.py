@@ -9,8 +9,9 @@
     process.finish_all(scripts)     # several at once: the first to fail ends the others
     process.before_exit(fn)         # what to do before any exit
 
-- Ctrl-C, SIGTERM, SIGHUP and SIGQUIT stop a run at once, whatever it is in the middle of,
-  end its children, and say which of the files it was asked for were written.
+- Ctrl-C, SIGTERM, SIGHUP, SIGQUIT and SIGXCPU stop a run at once, whatever it is in the
+  middle of, end its children, and say in one line, the last on stderr, which of the files it
+  was asked for were written.
 - A stdout that is closed, full or failing ends the output: a closed pipe (`| head`) quietly,
   as a tool killed by SIGPIPE, anything else with one line on stderr and exit status 1; a run
   asked for files still writes them. A closed stderr changes no exit status.
