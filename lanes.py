@@ -188,7 +188,7 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         raise ValueError(f"limit: expected a whole number of batches, 1 or more, got {limit!r}")
     elements, read_as, more = _read_batches(batches, key, limit)
     maps, targets, window = [], [], 1
-    for number, (inputs, target) in enumerate(elements, start=1):
+    for number, (inputs, target, _) in enumerate(elements, start=1):
         lanes, held = _lane_map(inputs, time_major, what=f"batch {number}")
         maps.append(lanes)
         targets.append(target)
@@ -217,7 +217,8 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         boundaries=_Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 else None,
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
         target_offset=int(target_offset), best=_best_from(seen, times, positions),
-        chance=_best_from(np.zeros_like(seen), times, positions), limit=limit, window=window)
+        chance=_best_from(np.zeros_like(seen), times, positions), limit=limit, window=window,
+        unread=elements[0][2])
 
 
 @dataclass
@@ -254,6 +255,7 @@ class BatchesCheck(_Judged):
     chance: dict
     limit: int
     window: int = 1
+    unread: list = field(default_factory=list)  # items of a dict element that are not read (key= names the input)
 
     @staticmethod
     def _table():
@@ -734,7 +736,9 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
          lambda c: "every lane counts up by one" + (", and goes on in the next batch" if c.stateful else "")
                    + (f"; {c.target_text}" if c.offsets is not None else "") + _padding_note(c.padded)
                    + (f"; that is in the {c.batches} batches read: the pipeline has more (.repeat()?), so pass "
-                      "one epoch (.take(n)) to check it whole" if c.more else "")),
+                      "one epoch (.take(n)) to check it whole" if c.more else "")
+                   + (f"; the inputs only: {', '.join(map(repr, c.unread))} not read (to check targets, pass "
+                      "(inputs, targets) tuples)" if c.unread else "")),
     # below here: in order, but at chance (see _verdict)
     _Row(lambda c: all(time == 1 for _, time in c.shapes) and not c.stateful, False,
          lambda c: "every batch is one time step long, and no state is carried (stateful=False): no element ever "
@@ -931,7 +935,8 @@ def _positions_of(value, what):
                              f"{array[array != np.round(array)].flat[0]}")
     array = array.astype(np.int64)
     if (array < 0).any():
-        raise ValueError(f"{what}: expected stream positions 0, 1, 2, ..., got {array.min()}")
+        raise ValueError(f"{what}: expected stream positions 0, 1, 2, ..., got {array.min()} (padding? pad with 0 "
+                         "here, which is read as padding, whatever value your Masking layer takes)")
     return array
 
 
@@ -953,9 +958,13 @@ def _lane_map(batch, time_major, what):
             array = array[..., -1:]
         elif len(differ):
             slot = tuple(int(i) for i in differ[0])
-            raise ValueError(f"{what}: the features of slot {slot} hold different positions "
-                             f"{array[slot].tolist()}; expected one position a slot (feed a 1-D stream, "
-                             "repeated along the features if your code needs several)")
+            features = array[slot].tolist()
+            shown = features if len(features) <= 8 else f"{features[:8]} ... ({len(features)} in all)"
+            one_hot = ((array == 0) | (array == 1)).all() and (array.sum(axis=2) == 1).all()
+            raise ValueError(f"{what}: the features of slot {slot} hold different positions {shown}; expected one "
+                             "position a slot (feed a 1-D stream, repeated along the features if your code needs "
+                             "several" + ("; here, one-hot vectors: feed the positions before they are encoded, or "
+                                          "their argmax" if one_hot else "") + ")")
         array = array[..., 0]
     return np.ascontiguousarray(array.T if time_major else array), window
 
@@ -1071,8 +1080,9 @@ def _is_one_array(value):
 
 
 def _read_batches(batches, key, limit):
-    """[(inputs, targets or None)] of what `batches` yields (up to `limit`), how one array was
-    read (None if not one array), and whether more batches were left after `limit`."""
+    """[(inputs, targets or None, unread)] of what `batches` yields (up to `limit`; see
+    _inputs_and_targets), how one array was read (None if not one array), and whether more
+    batches were left after `limit`."""
     if isinstance(batches, str | bytes | dict):
         raise ValueError(f"batches: expected what you feed the model (a Dataset, a DataLoader, a list of batches), "
                          f"got a {type(batches).__name__}" + (f" with keys {sorted(map(str, batches))}: for one "
@@ -1081,7 +1091,7 @@ def _read_batches(batches, key, limit):
     if _is_one_array(batches):
         ndim = len(batches.shape)
         if ndim in (2, 3):
-            return [(batches, None)], (
+            return [(batches, None, [])], (
                 f"one array of shape {tuple(batches.shape)}, read as one batch"
                 + ("; to check it as a stack of (batch, time) batches, pass list(array)" if ndim == 3 else "")), False
         if ndim == 4:
@@ -1096,7 +1106,12 @@ def _read_batches(batches, key, limit):
         elements = iter(batches)
     except TypeError:
         raise ValueError(f"batches: expected an iterable of batches, got {type(batches).__name__}") from None
-    read = list(islice(elements, limit + 1))
+    read = []
+    try:
+        read.extend(islice(elements, limit + 1))  # what a failing pipeline yielded so far stays in `read`
+    except Exception as error:
+        raise ValueError(f"batches: expected your pipeline to yield batches, but reading batch {len(read) + 1} raised "
+                         f"{_one_line(error)} (iterate it yourself to see where)") from None
     more = len(read) > limit
     if not read:
         raise ValueError("batches: expected at least one batch, got none")
@@ -1104,7 +1119,8 @@ def _read_batches(batches, key, limit):
 
 
 def _inputs_and_targets(element, number, key):
-    """One element of a pipeline -> (inputs, targets or None)."""
+    """One element of a pipeline -> (inputs, targets or None, the names of a dict element's items
+    that are not read: its targets, perhaps)."""
     if hasattr(element, "batch_sizes") and hasattr(element, "data"):  # a PackedSequence is a tuple too
         _positions_of(element, f"batch {number}")  # says how to pad it
     if isinstance(element, list) and 1 <= len(element) <= 3 and all(
@@ -1117,7 +1133,8 @@ def _inputs_and_targets(element, number, key):
         inputs, targets = element[0], (element[1] if len(element) > 1 else None)
     else:
         inputs, targets = element, None
-    return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets")
+    unread = sorted(map(str, set(element) - {key})) if isinstance(element, dict) and len(element) > 1 else []
+    return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets"), unread
 
 
 def _named(value, key, what):
@@ -1323,9 +1340,16 @@ class _Probe:
         floats in batch-major order."""
         out = self.raw(inputs) if out is None else out
         if out.ndim < 2 or out.shape[:2] != inputs.shape[:2]:
+            time = 0 if self.time_major else 1
+            steps = (out.ndim >= 3 and out.shape[1 - time] == inputs.shape[1 - time]  # its time axis alone differs,
+                     and not (inputs.ndim == 3 and out.shape[time] == inputs.shape[2]  # not swapped with the features
+                              and inputs.shape[time] in out.shape[2:]))
             raise ValueError(f"the model's output: expected per-step outputs of shape {inputs.shape[:2]} + "
                              f"(units,), like its input, got shape {out.shape} " + (
                                  "(return_sequences=True?)" if out.ndim < 3 else
+                                 f"({out.shape[time]} steps for {inputs.shape[time]}: a layer that changes the "
+                                 "length of time, such as a Conv1D with padding='valid', pooling or a stride? "
+                                 "padding='causal' keeps one output a step)" if steps else
                                  "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
         if not np.isfinite(out).all():
             raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
@@ -1338,10 +1362,8 @@ class _Probe:
         try:
             out = self.call(inputs.copy())
         except Exception as error:
-            said = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())  # one line, no terminal colours
             raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
-                             f"it raised {type(error).__name__}: {said[:300]} (call it on such an array yourself "
-                             "to see where)") from None
+                             f"it raised {_one_line(error)} (call it on such an array yourself to see where)") from None
         if out is None:
             raise ValueError("the model: expected per-step outputs, got None (a function that returns nothing?)")
         return self.array(out, inputs.shape[:2])
@@ -1393,6 +1415,13 @@ class _Probe:
                 nudged[at] = np.roll(nudged[at], 1) + self.nudge * self.rng.uniform(0.5, 1.5)
         moved = np.abs(self.outputs(nudged) - self.base) > 1e-6 * (1 + np.abs(self.base))
         return moved.any(axis=2)
+
+
+def _one_line(error):
+    """An exception from the user's own code (a framework's, deep inside), in one line: its type
+    and the start of its message, without terminal colours."""
+    said = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", str(error)).split())
+    return f"{type(error).__name__}: {said[:300]}"
 
 
 def _per_step(value, leading):

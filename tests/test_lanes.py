@@ -304,6 +304,10 @@ def test_check_batches_takes_elements_as_pipelines_yield_them():
     for form, batches in as_they_come.items():
         check = lanes.check_batches(batches, stateful=False, key="tokens" if "key=" in form else None)
         assert check.ok and check.offset_found == 1, form
+    # a dict element's other items are not read: the verdict says so, not that the targets are right
+    unread = lanes.check_batches([{"x": x, "y": x}], stateful=False, key="x")
+    assert unread.ok and unread.verdict.endswith("; the inputs only: 'y' not read (to check targets, pass "
+                                                 "(inputs, targets) tuples)")
     # a list of plain lists is one batch of lanes, not (inputs, targets)
     assert lanes.check_batches([[[0, 1, 2], [3, 4, 5]]], stateful=False).shapes == [(2, 3)]
 
@@ -391,6 +395,11 @@ def test_check_batches_reads_float32_positions_exactly_below_2_to_the_24():
     ([type("Dataset", (), {"element_spec": None})()], "got a tf.data Dataset (each window of .window() is one)"),
     ([type("PackedSequence", (tuple,), {"batch_sizes": 1, "data": 2})((1, 2, 3, 4))], "pad_packed_sequence"),
     ([(np.array([[1, 2, 3, 0], [4, 5, 6, 7]]), np.array([3, 4]))], "got each lane's length"),  # (padded, lengths)
+    ((np.zeros((2, 3)) if i == 0 else 1 // 0 for i in range(2)), "reading batch 2 raised ZeroDivisionError"),
+    ([np.eye(50)[np.arange(8).reshape(2, 4)]], "[1, 0, 0, 0, 0, 0, 0, 0] ... (50 in all); expected one position a "
+                                                "slot (feed a 1-D stream, repeated along the features if your code "
+                                                "needs several; here, one-hot vectors"),
+    ([np.array([[0, 1, 2, -1], [3, 4, 5, 6]])], "got -1 (padding? pad with 0 here"),  # for Masking(mask_value=-1)
 ])
 def test_check_batches_refuses_bad_input_with_what_it_expected(batches, expected):
     with pytest.raises(ValueError, match="expected") as refusal:
@@ -600,6 +609,7 @@ def test_check_model_judges_every_per_step_output_of_a_list():
     (lambda x: np.tile(x.sum(axis=(1, 2))[:, None], (1, 4)), (3, 4, 1), "one vector a lane"),  # (batch, units=4)
     (lambda x: None, (3, 4, 1), "got None (a function that returns nothing?)"),
     (lambda x: x.transpose(0, 2, 1), (3, 4, 2), "move its time axis: a Permute"),  # Permute((2, 1)) inside
+    (lambda x: x[:, 1:] - x[:, :-1], (3, 4, 1), "3 steps for 4: a layer that changes the length of time"),  # 'valid'
 ])
 def test_check_model_refuses_bad_input_with_what_it_expected(model, shape, expected):
     with pytest.raises(ValueError, match="expected") as refusal:
