@@ -85,7 +85,7 @@ def check_layout(layout, length, time_major=False, undo=None):
         laid_out = layout(stream)
     except Exception as error:
         raise ValueError(f"the layout: expected it to take a 1-D array of {length} positions, but it raised "
-                         f"{type(error).__name__}: {' '.join(str(error).split())[:300]}") from error
+                         f"{_one_line(error)}") from error
     lanes, window = _lane_map(laid_out, time_major, what="the layout's output")
     pad = _padding([lanes], position_zero_needed=True)[0]
     real = lanes[~pad] if window == 1 else _positions_of(laid_out, "the layout's output").ravel()
@@ -107,7 +107,7 @@ def check_layout(layout, length, time_major=False, undo=None):
     seen_map = np.zeros(lanes.shape, dtype=bool)
     seen_map[~pad] = seen
     return LayoutCheck(lanes, pad, seen_map, _counts_up(lanes, pad), _best_from(seen, times, positions),
-                       _best_from(np.zeros_like(seen), times, positions), undoes, window)
+                       _best_from(np.zeros_like(seen), times, positions), undoes, window, _swapped([lanes]))
 
 
 @dataclass
@@ -117,7 +117,8 @@ class LayoutCheck(_Judged):
     `in_order` the lanes that count up by one; `best` is best_possible (padding left out) and
     `chance` the same with nothing seen; `undoes` whether `undo` gave the stream back (None:
     no undo given); `window`: how many consecutive positions each slot's features hold (1, or
-    more where time sits on the features axis: each slot is then read as its last). `ok` and
+    more where time sits on the features axis: each slot is then read as its last); `swapped`:
+    whether every lane would count up by one with the lanes and time axes swapped. `ok` and
     `verdict` come from the table _LAYOUT_ROWS."""
 
     lane_map: np.ndarray
@@ -128,6 +129,7 @@ class LayoutCheck(_Judged):
     chance: dict
     undoes: bool | None
     window: int = 1
+    swapped: bool = False
 
     @staticmethod
     def _table():
@@ -218,7 +220,7 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
         target_offset=int(target_offset), best=_best_from(seen, times, positions),
         chance=_best_from(np.zeros_like(seen), times, positions), limit=limit, window=window,
-        unread=elements[0][2])
+        unread=elements[0][2], swapped=_swapped(maps))
 
 
 @dataclass
@@ -256,6 +258,7 @@ class BatchesCheck(_Judged):
     limit: int
     window: int = 1
     unread: list = field(default_factory=list)  # items of a dict element that are not read (key= names the input)
+    swapped: bool = False  # as LayoutCheck's, for every batch
 
     @staticmethod
     def _table():
@@ -599,6 +602,22 @@ def _steps_over(check):
     return (_commonest_step(check) or 0) > 1
 
 
+def _swapped(maps):
+    """Would every lane of every (lanes, time) map count up by one, its padding left out, if
+    the map's two axes were swapped? Only for maps whose positions are all different (not
+    overlapping windows, not a broadcast), both axes 2 or longer: else swapping proves nothing."""
+    if any(min(m.shape) < 2 for m in maps):
+        return False
+    turned = [np.ascontiguousarray(m.T) for m in maps]
+    pads = _padding(turned, False)
+    return all(len(np.unique(m[~pad])) == (~pad).sum() and _counts_up(m, pad).all()
+               for m, pad in zip(turned, pads, strict=True))
+
+
+def _side_by_side(check):
+    return _all_steps(check, lambda step: step == check.out_of_order.lanes > 1)
+
+
 def _one_step(check):
     shapes = [check.lane_map.shape] if hasattr(check, "lane_map") else check.shapes
     return all(time == 1 for _, time in shapes)
@@ -617,12 +636,17 @@ _IN_LANE_ROWS = (  # a lane that does not count up by one: rows of both check_la
                    "axis, as a reshape to (samples, 1, timesteps) puts them, so the RNN reads "
                    f"{c.window} elements as one step" + (" and has no time to remember along" if _one_step(c) else "")
                    + ". Give each element a step of its own: (samples, timesteps, 1)"),
+    _Row(_out_of_order(lambda c: c.swapped and not _side_by_side(c)), False,
+         lambda c: f"a lane holds {_shown(c)}, but every lane would count up by one with lanes and time swapped: "
+                   "the batch is (time, batch), fed as (batch, time) (PyTorch's pad_sequence without "
+                   "batch_first=True, a view or reshape where a transpose belongs). Transpose it, or use "
+                   "pad_sequence(..., batch_first=True)"),
     _Row(_out_of_order(_subsampled), False,
          lambda c: f"a lane holds one position in {_commonest_step(c)} ({_shown(c)}), and those between are "
                    + ("only in other windows, which overlap it" if _skipped_held(c) else "in no lane")
                    + ": the series is subsampled (sampling_rate, a stride), so no element's predecessor is ever "
                    "read in its lane. Keep every position (sampling_rate=1)"),
-    _Row(_out_of_order(lambda c: _all_steps(c, lambda step: step == c.out_of_order.lanes > 1)), False,
+    _Row(_out_of_order(_side_by_side), False,
          lambda c: f"consecutive positions sit side by side across lanes (lane i: i, i + {_steps(c)[0]}, ...): a "
                    f"time-major reshape, or a reshape where a transpose belongs. {_FIX_LAYOUT}"),
     _Row(_out_of_order(_steps_over), False,

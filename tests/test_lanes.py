@@ -239,7 +239,12 @@ def test_check_batches_names_what_breaks_the_carried_state(batches, cause):
     (np.lib.stride_tricks.sliding_window_view(np.arange(40), 10)[:8].reshape(-1, 1, 10), "10 consecutive positions: "
      "time steps sit on the features axis, as a reshape to (samples, 1, timesteps) puts them, so the RNN reads 10 "
      "elements as one step and has no time to remember along"),
-], ids=["dropped", "subsampled", "reshape for transpose", "subsampled windows", "samples, 1, timesteps"])
+    # PyTorch's pad_sequence without batch_first=True: (time, batch), zero-padded, fed as (batch, time). Before,
+    # the 0 before lane 0's 5, 8 read as padding made it "subsampled"
+    (np.array([[0, 5, 8], [1, 6, 9], [2, 7, 10], [3, 0, 11], [4, 0, 12], [0, 0, 13]]), "every lane would count up by "
+     "one with lanes and time swapped: the batch is (time, batch), fed as (batch, time) (PyTorch's pad_sequence"),
+], ids=["dropped", "subsampled", "reshape for transpose", "subsampled windows", "samples, 1, timesteps",
+        "pad_sequence, time first"])
 def test_check_batches_names_what_breaks_a_lane(batch, cause):
     check = lanes.check_batches([batch], stateful=False)
     assert not check.ok and cause in check.verdict, check.verdict

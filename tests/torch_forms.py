@@ -38,6 +38,21 @@ def data_loader():
             lanes.check_batches(chunks(), stateful=True), "neighbouring lanes")
 
 
+def pad_sequence():
+    """Sequences of different lengths, padded by a collate_fn with pad_sequence: by default it
+    stacks them (time, batch), which a batch_first model reads lane by lane across time."""
+    lengths = [5, 3, 6, 4, 7, 2, 5, 4]
+    ends = np.cumsum(lengths)
+    sequences = [torch.from_numpy(SERIES[end - n:end]) for n, end in zip(lengths, ends, strict=True)]
+
+    def padded(batch_first):
+        return DataLoader(sequences, batch_size=4, collate_fn=lambda batch: nn.utils.rnn.pad_sequence(
+            batch, batch_first=batch_first))
+
+    return (lanes.check_batches(padded(False), stateful=False), lanes.check_batches(padded(True), stateful=False),
+            "pad_sequence without batch_first=True")
+
+
 class Recurrent(nn.Module):
     """ids -> Embedding -> LSTM, or features -> LSTM, then BatchNorm1d over the units."""
 
@@ -116,7 +131,7 @@ def bfloat16():
             "time along your batch axis")
 
 
-FORMS = (data_loader, batch_norm, char_rnn, lstm_as_it_is, transformer, backwards, bfloat16)
+FORMS = (data_loader, pad_sequence, batch_norm, char_rnn, lstm_as_it_is, transformer, backwards, bfloat16)
 
 
 def main():
