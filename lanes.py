@@ -789,6 +789,18 @@ def _across(check):
     return found[found[:, 0] != found[:, 2]]
 
 
+def _time_in_memory_order(check):
+    """Does every dependence run from an input slot to an output slot a multiple of `lanes`
+    later (or the same) in the input's memory order, (batch, time) flattened: a model that
+    reshapes (batch, time) to (time, batch), and runs along that time axis?"""
+    if check.time_major or not check.probed.all():
+        return False
+    lanes, time = check.depends.shape[:2]
+    found = np.argwhere(check.depends)
+    gap = (found[:, 2] * time + found[:, 3]) - (found[:, 0] * time + found[:, 1])
+    return len(found) > 0 and bool(((gap >= 0) & (gap % lanes == 0)).all())
+
+
 def _one_way_same_step(check):
     """Every dependence across lanes is at the same step, and all run the same way along the
     batch (to later lanes, or all to earlier ones): what an RNN reading time first does."""
@@ -866,6 +878,11 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
                        True: f"({_STATISTICS_ANYWAY})",
                        False: f"(BatchNorm in training mode): {_BATCH_MODE[0].lower()}{_BATCH_MODE[1:]}",
                        None: "(BatchNorm in training mode, or a normalisation over the batch axis)"}[c.inference]),
+    _Row(lambda c: c.across_lanes > 0 and _time_in_memory_order(c), False,
+         lambda c: f"outputs read other lanes, always slots a multiple of {c.depends.shape[0]} before them in the "
+                   "input's memory order (batch, time): the model reshapes its input to (time, batch) (a view or "
+                   "reshape where a transpose belongs: x.view(time, batch, ...)) and runs time along that. "
+                   "Transpose instead (x.transpose(0, 1), x.permute(1, 0, 2))"),
     _Row(lambda c: c.across_lanes > 0, False,
          lambda c: f"outputs read other lanes ({c.across_lanes} pairs across lanes, "
                    f"{int((_across(c)[:, 1] == _across(c)[:, 3]).sum())} of them at the same step), in no pattern "

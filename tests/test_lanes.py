@@ -585,6 +585,19 @@ def test_a_model_whose_outputs_miss_their_own_step_or_the_one_before_is_not_ok(m
     assert not check.ok and cause in check.verdict, check.verdict
 
 
+def test_a_model_that_views_batch_time_as_time_batch_is_named_so():
+    # x.view(time, batch, features) where x.transpose(0, 1) belongs, then a running sum along that "time"
+    # axis: before, "in no pattern this check knows"
+    def viewed(x):
+        lanes_, time = x.shape[:2]
+        return np.cumsum(x.reshape(time, lanes_, -1), axis=0).reshape(x.shape)
+
+    for shape in ((3, 4, 1), (4, 3, 2)):
+        check = lanes.check_model(viewed, shape)
+        assert not check.ok and "the model reshapes its input to (time, batch)" in check.verdict, check.verdict
+    assert "walks time along your batch axis" in lanes.check_model(summed_along_the_batch, (3, 4, 1)).verdict
+
+
 def test_check_model_reads_the_first_of_outputs_and_state():
     check = lanes.check_model(lambda x: (running_sum(x), np.zeros(3)), (3, 4, 1))  # nn.LSTM: (output, (h, c))
     assert check.ok
