@@ -189,6 +189,11 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1:
         raise ValueError(f"limit: expected a whole number of batches, 1 or more, got {limit!r}")
     elements, read_as, more = _read_batches(batches, key, limit)
+    if stateful and read_as and len(elements) == 1:  # the state goes from batch to batch: which batches?
+        raise ValueError(f"batches: with stateful=True, expected the batches as the model gets them, got "
+                         f"{read_as.split(', read as')[0]}: fit(x, batch_size=b, shuffle=False) cuts it into "
+                         "batches of b lanes in order, so pass np.split(x, len(x) // b); for a stack of (batch, "
+                         "time) batches, list(x)")
     maps, targets, window = [], [], 1
     for number, (inputs, target, _) in enumerate(elements, start=1):
         lanes, held = _lane_map(inputs, time_major, what=f"batch {number}")
@@ -378,7 +383,7 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
                     depends[lane, step] = probe.moved([(lane, step)])
                     probed[lane, step] = True
     return ModelCheck(shape, time_major, probe.reads, how, depends, probed, probe.calls, probe.traced,
-                      probe.inference)
+                      probe.inference, probe.repeated)
 
 
 @dataclass
@@ -404,6 +409,7 @@ class ModelCheck(_Judged):
     calls: int
     traced: bool
     inference: bool | None
+    repeated: bool = False  # every lane's output is the same at every step
     own: np.ndarray = field(init=False)
     previous: np.ndarray = field(init=False)
     seen: np.ndarray = field(init=False)
@@ -595,7 +601,10 @@ def _out_of_order(fits):
 def _skipped_held(check):
     """Are the positions that the lane's commonest step steps over held by some lane?"""
     first, step = check.out_of_order.positions[0], _commonest_step(check)
-    return bool(np.isin(np.arange(first + 1, first + step), check.out_of_order.held).all())
+    held = check.out_of_order.held
+    if step - 1 > len(held):  # more positions between than any lane holds: not all held (no array that big)
+        return False
+    return bool(np.isin(np.arange(first + 1, first + step), held).all())
 
 
 def _steps_over(check):
@@ -745,15 +754,18 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
     _Row(lambda c: _breaks(c), False,
          lambda c: f"{_handover_told(c, c.boundaries)}"
                    + (f", and lanes jump by {len(c.boundaries.jumps())} different amounts: the batches come in "
-                      "shuffled order" if len(c.boundaries.jumps()) > 1 else
+                      "another order than the series' (shuffled, interleaved, or rebatched)"
+                      if len(c.boundaries.jumps()) > 1 else
                       ": every lane goes back: the batches come in another order than the series' (reversed, or "
                       "shuffled)")
                    + ", which hands each lane another stretch's state. Do not shuffle or reorder a stateful "
                    "pipeline, or use stateful=False"),
     _Row(lambda c: c.stateful and len({lanes for lanes, _ in c.shapes}) > 1, False,
          lambda c: f"batches hold {' or '.join(map(str, sorted({lanes for lanes, _ in c.shapes})))} lanes; a "
-                   "stateful model needs every batch the same size: drop the last, short batch "
-                   "(tf.data: drop_remainder=True; PyTorch's DataLoader: drop_last=True)"),
+                   "stateful model needs every batch the same size" + (
+                       ": drop the last, short batch (tf.data: drop_remainder=True; PyTorch's DataLoader: "
+                       "drop_last=True)" if len({lanes for lanes, _ in c.shapes[:-1]}) == 1 else
+                       ", since its state holds one row a lane: keep the lanes the same all through")),
     _Row(lambda c: c.offsets is not None and c.offset_found != c.target_offset, False,
          lambda c: f"{c.target_text}: targets and inputs do not line up" + _shift_text(c)),
     _Row(lambda c: True, True,
@@ -887,6 +899,10 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
          lambda c: f"outputs read other lanes ({c.across_lanes} pairs across lanes, "
                    f"{int((_across(c)[:, 1] == _across(c)[:, 3]).sum())} of them at the same step), in no pattern "
                    "this check knows: look for what mixes the batch"),
+    _Row(lambda c: c.repeated, False,
+         lambda c: "every step of a lane gives the same output: one output a lane repeated along time (pooled "
+                   "over time or taken at the last step, then RepeatVector or a broadcast), so no output knows "
+                   "which element is its own. Give one output a step (return_sequences=True, no pooling)"),
     _Row(lambda c: not c.probed.all(), False,
          lambda c: "lanes move each other when each is nudged whole, but no slot nudged alone moved another lane: "
                    "what mixes them is where this sample did not look. Check a shape of "
@@ -912,11 +928,15 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
          lambda c: "no output reads its own step, only earlier ones: the outputs are late against the inputs (a "
                    "shift by a step or more, in the model or in what it returns), so none knows its own element. "
                    "Line each output up with its step"),
-    _Row(lambda c: _missing(c, "own")[0] > 0, False,
+    _Row(lambda c: _missing(c, "own")[0] > 0 and c.in_lane("later") > 0, False,
          lambda c: f"{_missing(c, 'own')[0]} of {_missing(c, 'own')[1]} outputs do not read their own step (at "
                    f"steps {_steps_text(c.scored & ~c.own)}): outputs and inputs are out of step along time, as "
                    "when a model runs time backwards (go_backwards=True, or a flip) and its outputs are not "
                    "flipped back"),
+    _Row(lambda c: _missing(c, "own")[0] > 0, False,
+         lambda c: f"{_missing(c, 'own')[0]} of {_missing(c, 'own')[1]} outputs do not read their own step (at "
+                   f"steps {_steps_text(c.scored & ~c.own)}), and none reads a later one; this check knows no cause "
+                   "for that pattern (units that do not answer every input, such as ReLU or max, can do it)"),
     _Row(lambda c: True, False,
          lambda c: f"{_missing(c, 'previous')[0]} of {_missing(c, 'previous')[1]} outputs do not read their own "
                    f"lane's previous step (at steps {_steps_text(_unread_previous(c))}; "
@@ -1342,6 +1362,7 @@ class _Probe:
     calls: int = 0
     traced: bool = False
     heads: int = 1  # per-step outputs returned together, all judged
+    repeated: bool = True  # every lane's output the same at every step, for every input so far
 
     @classmethod
     def of(cls, model, shape, time_major, nudge, seed):
@@ -1353,6 +1374,7 @@ class _Probe:
                     ("int64 ids 0 and 1" if ids else "float32") + reads, rng, inference)
         raw = probe.raw(inputs)
         probe.base = probe.outputs(inputs, raw)
+        probe.repeated = _same_along_time(probe.base)
         if probe.heads > 1:
             probe.reads += f", its {probe.heads} per-step outputs read together"
         if raw.ndim == 2:  # (batch, time) per step, or (batch, units) a lane?
@@ -1445,8 +1467,8 @@ class _Probe:
         out = out[0] if isinstance(out, list | tuple) and out else out
         return len(getattr(out, "shape", ())) >= 2 and out.shape[axis] == longer.shape[axis]
 
-    def moved(self, slots):
-        """Nudge the (lane, step) `slots` (batch-major) at once: (lanes, time) bools, the outputs that moved."""
+    def nudged(self, slots):
+        """The outputs with the (lane, step) `slots` (batch-major) nudged at once."""
         nudged = self.inputs.copy()
         for lane, step in slots:
             at = (step, lane) if self.time_major else (lane, step)
@@ -1454,8 +1476,20 @@ class _Probe:
                 nudged[at] = 1 - nudged[at]
             else:  # roll the features one place (a one-hot vector's hot index moves too), and add
                 nudged[at] = np.roll(nudged[at], 1) + self.nudge * self.rng.uniform(0.5, 1.5)
-        moved = np.abs(self.outputs(nudged) - self.base) > 1e-6 * (1 + np.abs(self.base))
+        out = self.outputs(nudged)
+        self.repeated = self.repeated and _same_along_time(out)
+        return out
+
+    def moved(self, slots):
+        """Nudge the (lane, step) `slots` at once: (lanes, time) bools, the outputs that moved."""
+        moved = np.abs(self.nudged(slots) - self.base) > 1e-6 * (1 + np.abs(self.base))
         return moved.any(axis=2)
+
+
+
+def _same_along_time(out):
+    """Is every lane's output (lanes, time, k) the same at every step?"""
+    return bool(np.allclose(out, out[:, :1], rtol=1e-6, atol=1e-9))
 
 
 def _one_line(error):

@@ -209,7 +209,7 @@ def test_check_batches_with_carried_state_needs_each_lane_to_go_on():
     ([np.arange(i, i + 10)[None] for i in range(0, 900, 15)], "every lane skips 5 positions"),
     # shuffled windows: lanes jump by amounts that differ
     ([windows_in_batches(np.arange(1000), 10, 4)[i] for i in np.random.default_rng(0).permutation(25)],
-     "shuffled order"),
+     "another order than the series' (shuffled"),
     # an epoch's end: every lane starts its stretch again
     (partitioned(np.arange(1000), 4, 10) * 3, "at batch 26 every lane starts again where batch 1 began"),
     # neighbouring windows, repeated (.repeat()): the cause is in the first epoch, the repeat is said too
@@ -324,6 +324,9 @@ def test_one_array_is_read_as_one_batch_and_says_so():
     assert not check.ok and "side by side across lanes" in check.verdict
     assert "read as one batch; to check it as a stack of (batch, time) batches, pass list(array)" in str(check)
     assert lanes.check_batches(np.arange(100).reshape(2, 50), stateful=False).ok  # 2-D: one batch, unambiguous
+    with pytest.raises(ValueError, match=r"with stateful=True, expected the batches as the model gets them, got one "
+                       r"array of shape \(40, 10, 1\): fit\(x, batch_size=b, shuffle=False\) cuts it"):
+        lanes.check_batches(np.arange(400).reshape(-1, 10, 1), stateful=True)  # before: ok, "goes on in the next batch"
     stack = lanes.check_batches(np.stack(partitioned(np.arange(1000), 4, 10))[..., None], stateful=True)
     assert stack.ok and stack.batches == 25 and "a stack of 25 batches" in stack.read_as  # 4-D: batches
 
@@ -554,6 +557,23 @@ def test_check_model_flags_a_model_without_memory_and_notes_one_that_reads_ahead
     ahead = lanes.check_model(lambda x: np.cumsum(x, axis=1) + np.roll(x, -1, axis=1) * [1, 1, 1, 0],
                               (2, 4))  # ids: the next step too, but at the last
     assert ahead.ok and "6 read later steps too" in ahead.verdict, ahead.verdict
+
+
+def test_fourth_probe_findings_get_their_own_verdicts():
+    # a pooled output repeated along time (GlobalAveragePooling1D, RepeatVector): was ok, "later ones too"
+    pooled = lanes.check_model(lambda x: np.repeat(np.cumsum(x, 1)[:, -1:], x.shape[1], axis=1), (3, 4, 1))
+    assert not pooled.ok and "every step of a lane gives the same output" in pooled.verdict, pooled.verdict
+    # a running max misses its own step where it does not rise: was blamed on go_backwards
+    running_max = lanes.check_model(lambda x: np.maximum.accumulate(x, axis=1), (3, 5, 1))
+    assert not running_max.ok and "go_backwards" not in running_max.verdict, running_max.verdict
+    assert "this check knows no cause" in running_max.verdict
+    # lanes that go on, in batches of 4 lanes and then of 2: not "drop the last, short batch"
+    stretches = np.arange(400).reshape(4, 100)
+    resized = [stretches[:, k:k + 10] for k in range(0, 50, 10)] + [stretches[:2, k:k + 10] for k in range(50, 100, 10)]
+    check = lanes.check_batches(resized, stateful=True)
+    assert not check.ok and "drop the last" not in check.verdict and "same size" in check.verdict, check.verdict
+    # positions far apart (timestamps): no array as long as the gap
+    assert not lanes.check_batches([np.arange(40).reshape(4, 10) * 10 ** 9], stateful=False).ok
 
 
 def test_lanes_that_mix_where_a_big_shapes_sample_does_not_look_are_not_ok():

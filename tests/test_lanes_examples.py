@@ -9,7 +9,7 @@ CAUSES = {  # each broken form's verdict names its cause
     "timesteps_as_features": "time steps sit on the features axis, as a reshape to (samples, 1, timesteps)",
     "one_array": "side by side across lanes",
     "windows": "consecutive windows went to neighbouring lanes",
-    "shuffled": "shuffled order",
+    "shuffled": "another order than the series' (shuffled",
     "overlap": "the windows overlap",
     "repeat": "every lane starts again where batch 1 began",
     "one_step": "every batch is one time step long",
