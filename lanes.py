@@ -37,6 +37,7 @@ import time as _clock
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import islice
 
 import numpy as np
@@ -140,13 +141,16 @@ class LayoutCheck(_Judged):
         """Slots that are targets: all but the padding."""
         return int((~self.padding).sum())
 
-    @property
+    @cached_property
     def out_of_order(self):
-        """The first lane that does not count up by one (a _Lane), or None."""
+        """The first lane that does not count up by one (a _Lane), or None. Worked out once: the
+        verdict table's rows ask for it many times."""
+        if self.in_order.all():
+            return None
         lane = int(np.argmin(self.in_order))
         real = self.lane_map[~self.padding]
-        return None if self.in_order.all() else _Lane(self.lane_map[lane][~self.padding[lane]], len(self.lane_map),
-                                                      np.unique(real), len(np.unique(real)) < real.size)
+        held = np.unique(real)
+        return _Lane(self.lane_map[lane][~self.padding[lane]], len(self.lane_map), held, len(held) < real.size)
 
     def summary(self):
         """What the scripts' JSON keeps of the lane map."""
@@ -212,12 +216,13 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         lane_ids, times, positions = _slots(maps, pads)
     seen = _seen_in_lane(lane_ids, times, positions)
     in_order = [_counts_up(m, p) for m, p in zip(maps, pads, strict=True)]
+    held = np.unique(positions)
     offsets, per_step = _target_offsets(maps, pads, targets, time_major) if targets[0] is not None else (None, None)
     return BatchesCheck(
         batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
         first_lanes=[[(m[i], p[i]) for m, p in zip(maps[:BATCHES_SHOWN], pads, strict=False) if i < len(m)]
                      for i in range(min(LANES_SHOWN, len(maps[0])))],
-        out_of_order=next((_Lane(m[i][~p[i]], len(m), np.unique(positions), len(np.unique(positions)) < positions.size)
+        out_of_order=next((_Lane(m[i][~p[i]], len(m), held, len(held) < positions.size)
                            for m, p, ok in zip(maps, pads, in_order, strict=True) for i in np.flatnonzero(~ok)), None),
         lanes_in_order=int(sum(ok.sum() for ok in in_order)), lanes_total=sum(len(m) for m in maps),
         padded=int(sum(p.sum() for p in pads)),
@@ -853,6 +858,11 @@ def _missing(check, which):
     return int(_unread_previous(check).sum()), int(check.scored[:, 1:].sum())
 
 
+def _own_missed(check):
+    missed, of = _missing(check, "own")
+    return f"{missed} of {of} outputs do not read their own step (at steps {_steps_text(check.scored & ~check.own)})"
+
+
 def _unread_previous(check):
     """(lanes, time) bools: the scored outputs after the first step that do not read the step before."""
     unread = check.scored & ~check.previous
@@ -929,14 +939,11 @@ _MODEL_ROWS = (  # check_model's verdict: the first row that fits
                    "shift by a step or more, in the model or in what it returns), so none knows its own element. "
                    "Line each output up with its step"),
     _Row(lambda c: _missing(c, "own")[0] > 0 and c.in_lane("later") > 0, False,
-         lambda c: f"{_missing(c, 'own')[0]} of {_missing(c, 'own')[1]} outputs do not read their own step (at "
-                   f"steps {_steps_text(c.scored & ~c.own)}): outputs and inputs are out of step along time, as "
-                   "when a model runs time backwards (go_backwards=True, or a flip) and its outputs are not "
-                   "flipped back"),
+         lambda c: f"{_own_missed(c)}: outputs and inputs are out of step along time, as when a model runs time "
+                   "backwards (go_backwards=True, or a flip) and its outputs are not flipped back"),
     _Row(lambda c: _missing(c, "own")[0] > 0, False,
-         lambda c: f"{_missing(c, 'own')[0]} of {_missing(c, 'own')[1]} outputs do not read their own step (at "
-                   f"steps {_steps_text(c.scored & ~c.own)}), and none reads a later one; this check knows no cause "
-                   "for that pattern (units that do not answer every input, such as ReLU or max, can do it)"),
+         lambda c: f"{_own_missed(c)}, and none reads a later one; this check knows no cause for that pattern (units "
+                   "that do not answer every input, such as ReLU or max, can do it)"),
     _Row(lambda c: True, False,
          lambda c: f"{_missing(c, 'previous')[0]} of {_missing(c, 'previous')[1]} outputs do not read their own "
                    f"lane's previous step (at steps {_steps_text(_unread_previous(c))}; "
@@ -1420,7 +1427,7 @@ class _Probe:
         return out.transpose(1, 0, 2) if self.time_major else out
 
     def raw(self, inputs):
-        """What the model returns for `inputs` (the first of (outputs, state)), as a float array."""
+        """What the model returns for `inputs`, as one float array (see `array`)."""
         self.calls += 1
         try:
             out = self.call(inputs.copy())
@@ -1464,7 +1471,7 @@ class _Probe:
             out = self.call(longer)
         except Exception:
             return None
-        out = out[0] if isinstance(out, list | tuple) and out else out
+        out = _first(out)
         return len(getattr(out, "shape", ())) >= 2 and out.shape[axis] == longer.shape[axis]
 
     def nudged(self, slots):
@@ -1484,7 +1491,6 @@ class _Probe:
         """Nudge the (lane, step) `slots` at once: (lanes, time) bools, the outputs that moved."""
         moved = np.abs(self.nudged(slots) - self.base) > 1e-6 * (1 + np.abs(self.base))
         return moved.any(axis=2)
-
 
 
 def _same_along_time(out):
