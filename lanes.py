@@ -33,7 +33,7 @@ This file imports nothing but NumPy (a Keras model or a PyTorch module passed to
 as it is brings its own framework along): copy it into your project if you like.
 """
 import re
-import time as _clock
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,9 +87,9 @@ def check_layout(layout, length, time_major=False, undo=None):
     except Exception as error:
         raise ValueError(f"the layout: expected it to take a 1-D array of {length} positions, but it raised "
                          f"{_one_line(error)}") from error
-    lanes, window = _lane_map(laid_out, time_major, what="the layout's output")
-    pad = _padding([lanes], position_zero_needed=True)[0]
-    real = lanes[~pad] if window == 1 else _positions_of(laid_out, "the layout's output").ravel()
+    lane_map, window = _lane_map(laid_out, time_major, what="the layout's output")
+    pad = _padding([lane_map], position_zero_needed=True)[0]
+    real = lane_map[~pad] if window == 1 else _positions_of(laid_out, "the layout's output").ravel()
     present = np.zeros(length + 1, dtype=bool)
     present[np.minimum(real, length)] = True
     if present[length] or not present[:length].all():
@@ -103,12 +103,12 @@ def check_layout(layout, length, time_major=False, undo=None):
     if undo is not None:
         back = _positions_of(undo(laid_out), "undo's output")
         undoes = back.size == length and np.array_equal(back.ravel(), stream)
-    lane_ids, times, positions = _slots([lanes], [pad])
+    lane_ids, times, positions = _slots([lane_map], [pad])
     seen = _seen_in_lane(lane_ids, times, positions)
-    seen_map = np.zeros(lanes.shape, dtype=bool)
+    seen_map = np.zeros(lane_map.shape, dtype=bool)
     seen_map[~pad] = seen
-    return LayoutCheck(lanes, pad, seen_map, _counts_up(lanes, pad), _best_from(seen, times, positions),
-                       _best_from(np.zeros_like(seen), times, positions), undoes, window, _swapped([lanes]))
+    return LayoutCheck(lane_map, pad, seen_map, _counts_up(lane_map, pad), _best_from(seen, times, positions),
+                       _best_from(np.zeros_like(seen), times, positions), undoes, window, _swapped([lane_map]))
 
 
 @dataclass
@@ -162,10 +162,11 @@ class LayoutCheck(_Judged):
         return _lane_lines(shown, len(self.lane_map), int(self.seen.sum()), self.targets, element)
 
     def __str__(self):
-        lanes, time = self.lane_map.shape
-        return (f"check_layout: {lanes} lanes x {time} time steps\n" + _window_line(self.window) + self.lane_lines()
+        n_lanes, n_steps = self.lane_map.shape
+        return (f"check_layout: {n_lanes} lanes x {n_steps} time steps\n" + _window_line(self.window)
+                + self.lane_lines()
                 + _padding_line(int(self.padding.sum()))
-                + f"lanes that count up by one: {int(self.in_order.sum())} of {lanes}\n"
+                + f"lanes that count up by one: {int(self.in_order.sum())} of {n_lanes}\n"
                 + _closing_lines(self))
 
 
@@ -200,8 +201,8 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
                          "time) batches, list(x)")
     maps, targets, window = [], [], 1
     for number, (inputs, target, _) in enumerate(elements, start=1):
-        lanes, held = _lane_map(inputs, time_major, what=f"batch {number}")
-        maps.append(lanes)
+        lane_map, held = _lane_map(inputs, time_major, what=f"batch {number}")
+        maps.append(lane_map)
         targets.append(target)
         window = max(window, held)
     if any(t is None for t in targets) and any(t is not None for t in targets):
@@ -294,22 +295,22 @@ class BatchesCheck(_Judged):
             return None
         if self.offset_found is None:
             most, count = Counter(self.offsets.tolist()).most_common(1)[0]
-            time = self.shapes[0][1]
+            n_steps = self.shapes[0][1]
             return (f"targets sit at no fixed place: from {self.offsets.min()} to {self.offsets.max()} positions "
                     "after the last input they may use" + (
-                        f" ({count} of {len(self.offsets)} at {_target_place(most, time, self.per_step)})"
+                        f" ({count} of {len(self.offsets)} at {_target_place(most, n_steps, self.per_step)})"
                         if count > len(self.offsets) / 2 else ""))
-        time = self.shapes[0][1]
+        n_steps = self.shapes[0][1]
         text = (f"each {'step' if self.per_step else 'window'}'s target is "
-                f"{_target_place(self.offset_found, time, self.per_step)}")
+                f"{_target_place(self.offset_found, n_steps, self.per_step)}")
         if self.offset_found != self.target_offset:
-            text += f", not {_target_place(self.target_offset, time, self.per_step)}"
+            text += f", not {_target_place(self.target_offset, n_steps, self.per_step)}"
         return text
 
     def __str__(self):
         sizes = Counter(self.shapes)
-        shape_text = ", ".join(f"{n} of ({_count(lanes, 'lane')}, {_count(time, 'time step')})"
-                               for (lanes, time), n in sizes.items())
+        shape_text = ", ".join(f"{n} of ({_count(n_lanes, 'lane')}, {_count(n_steps, 'time step')})"
+                               for (n_lanes, n_steps), n in sizes.items())
         read = (f" (the first {self.batches}: limit={self.limit}, and the pipeline has more)" if self.more
                 else "")
         lines = [f"check_batches: {self.batches} batch{'es' * (self.batches > 1)}{read}: {shape_text}"
@@ -318,7 +319,7 @@ class BatchesCheck(_Judged):
             lines.append(self.read_as)
         if self.window > 1:
             lines.append(_window_line(self.window).rstrip())
-        lines += [_lane_lines(self.first_lanes, max(lanes for lanes, _ in self.shapes), self.seen, self.targets,
+        lines += [_lane_lines(self.first_lanes, max(n_lanes for n_lanes, _ in self.shapes), self.seen, self.targets,
                               heading=", batch | batch | ..." if len(self.first_lanes[0]) > 1 else "").rstrip(),
                   f"lanes that count up by one inside their batch: {self.lanes_in_order} of {self.lanes_total}"]
         if self.padded:
@@ -355,34 +356,34 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
         raise ValueError(f"shape: expected (batch, time, features), or (batch, time) for ids, whole numbers "
                          f"of 1 or more, got {shape!r}")
     shape = tuple(int(n) for n in shape)
-    lanes, time = (shape[1], shape[0]) if time_major else shape[:2]
-    if lanes < 2 or time < 2 or lanes * time > MAX_SLOTS:
+    n_lanes, n_steps = (shape[1], shape[0]) if time_major else shape[:2]
+    if n_lanes < 2 or n_steps < 2 or n_lanes * n_steps > MAX_SLOTS:
         raise ValueError(f"shape: expected 2 or more lanes and 2 or more time steps, {MAX_SLOTS:,} slots at "
-                         f"most, got {lanes} lanes and {time} time steps")
+                         f"most, got {n_lanes} lanes and {n_steps} time steps")
     probe = _Probe.of(model, shape, time_major, nudge, seed)
-    depends = np.zeros((lanes, time, lanes, time), dtype=bool)
-    probed = np.zeros((lanes, time), dtype=bool)  # the input slots whose row of `depends` is known
-    if lanes * time <= SLOTS_ONE_BY_ONE:
-        how = f"each of its {lanes * time} slots nudged in turn"
-        for lane, step in np.ndindex(lanes, time):
+    depends = np.zeros((n_lanes, n_steps, n_lanes, n_steps), dtype=bool)
+    probed = np.zeros((n_lanes, n_steps), dtype=bool)  # the input slots whose row of `depends` is known
+    if n_lanes * n_steps <= SLOTS_ONE_BY_ONE:
+        how = f"each of its {n_lanes * n_steps} slots nudged in turn"
+        for lane, step in np.ndindex(n_lanes, n_steps):
             depends[lane, step] = probe.moved([(lane, step)])
         probed[:] = True
     else:
-        mixing = np.array([probe.moved([(lane, step) for step in range(time)]) for lane in range(lanes)])
-        mixing[np.arange(lanes), np.arange(lanes)] = False
+        mixing = np.array([probe.moved([(lane, step) for step in range(n_steps)]) for lane in range(n_lanes)])
+        mixing[np.arange(n_lanes), np.arange(n_lanes)] = False
         if not mixing.any():  # lanes are apart: nudge a step in every lane at once, each lane answers alone
-            how = (f"each of its {lanes} lanes nudged whole, none moving another, then each of its {time} "
+            how = (f"each of its {n_lanes} lanes nudged whole, none moving another, then each of its {n_steps} "
                    "time steps in every lane at once")
-            for step in range(time):
-                moved = probe.moved([(lane, step) for lane in range(lanes)])
-                depends[np.arange(lanes), step, np.arange(lanes)] = moved[np.arange(lanes)]
+            for step in range(n_steps):
+                moved = probe.moved([(lane, step) for lane in range(n_lanes)])
+                depends[np.arange(n_lanes), step, np.arange(n_lanes)] = moved[np.arange(n_lanes)]
             probed[:] = True
         else:
-            sample_lanes = sorted({0, 1, lanes - 1})
-            sample_steps = sorted({0, 1, time // 2, time - 1})[:SAMPLE_STEPS]
-            how = (f"each of its {lanes} lanes nudged whole: they move each other; then lanes "
+            sample_lanes = sorted({0, 1, n_lanes - 1})
+            sample_steps = sorted({0, 1, n_steps // 2, n_steps - 1})[:SAMPLE_STEPS]
+            how = (f"each of its {n_lanes} lanes nudged whole: they move each other; then lanes "
                    f"{', '.join(map(str, sample_lanes))} at steps {', '.join(map(str, sample_steps))} "
-                   f"nudged slot by slot ({len(sample_lanes) * len(sample_steps)} of {lanes * time} slots)")
+                   f"nudged slot by slot ({len(sample_lanes) * len(sample_steps)} of {n_lanes * n_steps} slots)")
             for lane in sample_lanes:
                 for step in sample_steps:
                     depends[lane, step] = probe.moved([(lane, step)])
@@ -427,19 +428,19 @@ class ModelCheck(_Judged):
         return _MODEL_ROWS  # (below: the verdict tables)
 
     def __post_init__(self):
-        lanes, time = self.probed.shape
-        steps = np.arange(time)
-        self.own = np.array([self.depends[lane, steps, lane, steps] for lane in range(lanes)])
-        self.previous = np.zeros((lanes, time), dtype=bool)
-        for lane in range(lanes):
+        n_lanes, n_steps = self.probed.shape
+        steps = np.arange(n_steps)
+        self.own = np.array([self.depends[lane, steps, lane, steps] for lane in range(n_lanes)])
+        self.previous = np.zeros((n_lanes, n_steps), dtype=bool)
+        for lane in range(n_lanes):
             self.previous[lane, 1:] = self.depends[lane, steps[:-1], lane, steps[1:]]
         self.seen = self.own & self.previous
-        self.scored = np.ones((lanes, time), dtype=bool)  # outputs whose own and previous steps' pulls are known
+        self.scored = np.ones((n_lanes, n_steps), dtype=bool)  # outputs whose own and previous steps' pulls are known
         if not self.probed.all():  # a sample: only the outputs whose step and the one before were nudged alone
             self.scored[:, 0] = False
             self.scored[:, 1:] = self.probed[:, :-1] & self.probed[:, 1:]
-        positions = np.arange(lanes * time).reshape(lanes, time)  # as if lane j held j * time ... j * time + time - 1
-        times = np.broadcast_to(np.arange(time), (lanes, time))
+        positions = np.arange(n_lanes * n_steps).reshape(n_lanes, n_steps)  # as if lane j held j * n_steps, ...
+        times = np.broadcast_to(np.arange(n_steps), (n_lanes, n_steps))
         self.best = _best_from(self.seen[self.scored], times[self.scored], positions[self.scored])
         self.chance = _best_from(np.zeros(int(self.scored.sum()), dtype=bool), times[self.scored],
                                  positions[self.scored])
@@ -453,14 +454,14 @@ class ModelCheck(_Judged):
 
     @property
     def across_lanes(self):
-        lanes = np.arange(self.depends.shape[0])
-        return int(self.depends.sum() - self.depends[lanes, :, lanes, :].sum())
+        every_lane = np.arange(self.depends.shape[0])
+        return int(self.depends.sum() - self.depends[every_lane, :, every_lane, :].sum())
 
     def in_lane(self, when):
         """Pairs inside a lane whose input step is "earlier", "same" or "later" than the output's."""
-        lanes, time = self.depends.shape[:2]
-        own = self.depends[np.arange(lanes), :, np.arange(lanes), :]  # (lanes, input step, output step)
-        step_in, step_out = np.indices((time, time))
+        n_lanes, n_steps = self.depends.shape[:2]
+        own = self.depends[np.arange(n_lanes), :, np.arange(n_lanes), :]  # (lanes, input step, output step)
+        step_in, step_out = np.indices((n_steps, n_steps))
         return int(own[:, {"earlier": step_in < step_out, "same": step_in == step_out,
                            "later": step_in > step_out}[when]].sum())
 
@@ -471,20 +472,20 @@ class ModelCheck(_Judged):
     @property
     def possible(self):
         """Pairs (input slot, output slot) inside a lane with the input earlier, over the probed inputs."""
-        time = self.depends.shape[1]
-        return int(sum(time - 1 - step for _, step in np.argwhere(self.probed)))
+        n_steps = self.depends.shape[1]
+        return int(sum(n_steps - 1 - step for _, step in np.argwhere(self.probed)))
 
     def __str__(self):
-        lanes, time = self.depends.shape[:2]
+        n_lanes, n_steps = self.depends.shape[:2]
         order = "(time, batch" if self.time_major else "(batch, time"
         order += ")" if len(self.shape) == 2 else ", features)"
-        lane = min(1, lanes - 1)
+        lane = min(1, n_lanes - 1)
         rows, columns = np.flatnonzero(self.probed.any(axis=1))[:6], np.flatnonzero(self.probed.any(axis=0))[-16:]
-        part = "" if len(rows) == lanes and len(columns) == time else (
+        part = "" if len(rows) == n_lanes and len(columns) == n_steps else (
             f" (lanes {_numbers_text(rows)}; steps {_numbers_text(columns)})")
         lines = [f"check_model: input {order} of shape {self.shape}, {self.reads}: {self.how}",
                  f"inputs that move lane {lane}'s output at its last step (x), lanes down, time across{part}:"]
-        marks = np.where(self.depends[:, :, lane, time - 1], "x", np.where(self.probed, ".", "?"))
+        marks = np.where(self.depends[:, :, lane, n_steps - 1], "x", np.where(self.probed, ".", "?"))
         lines += [f"  lane {i:<{len(str(rows[-1]))}}  " + " ".join(marks[i, columns]) for i in rows]
         lines += ["(input slot, output slot) pairs where the input moves the output:",
                   f"  across lanes                {self.across_lanes:6d}",
@@ -502,25 +503,25 @@ def lane_map(batch, time_major=False, what="the batch"):
     """(batch, time[, features]) positions, or (time, batch[, features]) if time_major ->
     (lanes, time): the stream position in each slot. Every feature of a slot must hold the
     same position: feed a 1-D stream, repeated along the features if your code needs several."""
-    lanes, window = _lane_map(batch, time_major, what)
+    found, window = _lane_map(batch, time_major, what)
     if window > 1:
         raise ValueError(f"{what}: {_window_text(batch, window)}; expected one position a slot")
-    return lanes
+    return found
 
 
-def seen_previous(lanes):
+def seen_previous(lane_map):
     """(lanes, time) bools: does the slot hold a position whose predecessor the RNN has
-    already read, earlier in the same lane? `lanes` is a lane map (lanes, time)."""
-    lanes = _as_map(lanes)
-    return _seen_in_lane(*_slots([lanes])).reshape(lanes.shape)
+    already read, earlier in the same lane? `lane_map` is (lanes, time)."""
+    lane_map = _as_map(lane_map)
+    return _seen_in_lane(*_slots([lane_map])).reshape(lane_map.shape)
 
 
-def best_possible(lanes):
-    """The best held-out accuracy and cross-entropy (nats) of any model fed lane map `lanes`
+def best_possible(lane_map):
+    """The best held-out accuracy and cross-entropy (nats) of any model fed lane map `lane_map`
     (lanes, time), on a task whose target at each position needs the previous element (see
     _best_from)."""
-    lanes = _as_map(lanes)
-    lane_ids, times, positions = _slots([lanes])
+    lane_map = _as_map(lane_map)
+    lane_ids, times, positions = _slots([lane_map])
     return _best_from(_seen_in_lane(lane_ids, times, positions), times, positions)
 
 
@@ -628,13 +629,14 @@ def _swapped(maps):
                for m, pad in zip(turned, pads, strict=True))
 
 
-def _side_by_side(check):
+def _across_lanes(check):
+    """Consecutive positions sit side by side across lanes: each lane steps by the number of lanes."""
     return _all_steps(check, lambda step: step == check.out_of_order.lanes > 1)
 
 
 def _one_step(check):
     shapes = [check.lane_map.shape] if hasattr(check, "lane_map") else check.shapes
-    return all(time == 1 for _, time in shapes)
+    return all(n_steps == 1 for _, n_steps in shapes)
 
 
 def _subsampled(check):
@@ -650,7 +652,7 @@ _IN_LANE_ROWS = (  # a lane that does not count up by one: rows of both check_la
                    "axis, as a reshape to (samples, 1, timesteps) puts them, so the RNN reads "
                    f"{c.window} elements as one step" + (" and has no time to remember along" if _one_step(c) else "")
                    + ". Give each element a step of its own: (samples, timesteps, 1)"),
-    _Row(_out_of_order(lambda c: c.swapped and not _side_by_side(c)), False,
+    _Row(_out_of_order(lambda c: c.swapped and not _across_lanes(c)), False,
          lambda c: f"a lane holds {_shown(c)}, but every lane would count up by one with lanes and time swapped: "
                    "the batch is (time, batch), fed as (batch, time) (PyTorch's pad_sequence without "
                    "batch_first=True, a view or reshape where a transpose belongs). Transpose it, or use "
@@ -660,7 +662,7 @@ _IN_LANE_ROWS = (  # a lane that does not count up by one: rows of both check_la
                    + ("only in other windows, which overlap it" if _skipped_held(c) else "in no lane")
                    + ": the series is subsampled (sampling_rate, a stride), so no element's predecessor is ever "
                    "read in its lane. Keep every position (sampling_rate=1)"),
-    _Row(_out_of_order(_side_by_side), False,
+    _Row(_out_of_order(_across_lanes), False,
          lambda c: f"consecutive positions sit side by side across lanes (lane i: i, i + {_steps(c)[0]}, ...): a "
                    f"time-major reshape, or a reshape where a transpose belongs. {_FIX_LAYOUT}"),
     _Row(_out_of_order(_steps_over), False,
@@ -738,14 +740,14 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
     _Row(lambda c: _breaks(c) and _epoch(c).overlaps(), False,
          lambda c: f"{_handover_told(c)}: the windows overlap, so each lane re-feeds steps its state has already "
                    "seen" + (f", and consecutive windows went to neighbouring lanes (each lane starts "
-                             f"{_epoch(c).side_by_side()} after the one before)" if _epoch(c).side_by_side()
+                             f"{_epoch(c).stride()} after the one before)" if _epoch(c).stride()
                              else "")
                    + ". For a stateful model, cut windows that do not overlap (shift = size), one stretch a lane, "
                      "or use stateful=False" + _restart_note(c)),
-    _Row(lambda c: _breaks(c) and _epoch(c).side_by_side() is not None and len(_epoch(c).jumps()) == 1, False,
+    _Row(lambda c: _breaks(c) and _epoch(c).stride() is not None and len(_epoch(c).jumps()) == 1, False,
          lambda c: f"{_handover_told(c)}: consecutive windows went to neighbouring lanes (each lane starts "
-                   f"{_epoch(c).side_by_side()} after the one before"
-                   + (", so they overlap" if _epoch(c).side_by_side() < c.shapes[0][1] else "")
+                   f"{_epoch(c).stride()} after the one before"
+                   + (", so they overlap" if _epoch(c).stride() < c.shapes[0][1] else "")
                    + f"), so each lane carries another stretch's state. {_STATEFUL_FIX}" + _restart_note(c)),
     _Row(lambda c: _breaks(c) and len(_epoch(c).jumps()) == 1 and _epoch(c).next_window() is not None, False,
          lambda c: f"{_handover_told(c)}: the window that goes on from lane {_epoch(c).first_break[1]} is lane "
@@ -765,11 +767,11 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
                       "shuffled)")
                    + ", which hands each lane another stretch's state. Do not shuffle or reorder a stateful "
                    "pipeline, or use stateful=False"),
-    _Row(lambda c: c.stateful and len({lanes for lanes, _ in c.shapes}) > 1, False,
-         lambda c: f"batches hold {' or '.join(map(str, sorted({lanes for lanes, _ in c.shapes})))} lanes; a "
+    _Row(lambda c: c.stateful and len({n_lanes for n_lanes, _ in c.shapes}) > 1, False,
+         lambda c: f"batches hold {' or '.join(map(str, sorted({n_lanes for n_lanes, _ in c.shapes})))} lanes; a "
                    "stateful model needs every batch the same size" + (
                        ": drop the last, short batch (tf.data: drop_remainder=True; PyTorch's DataLoader: "
-                       "drop_last=True)" if len({lanes for lanes, _ in c.shapes[:-1]}) == 1 else
+                       "drop_last=True)" if len({n_lanes for n_lanes, _ in c.shapes[:-1]}) == 1 else
                        ", since its state holds one row a lane: keep the lanes the same all through")),
     _Row(lambda c: c.offsets is not None and c.offset_found != c.target_offset, False,
          lambda c: f"{c.target_text}: targets and inputs do not line up" + _shift_text(c)),
@@ -781,7 +783,7 @@ _BATCH_ROWS = (  # check_batches' verdict: the first row that fits
                    + (f"; the inputs only: {', '.join(map(repr, c.unread))} not read (to check targets, pass "
                       "(inputs, targets) tuples)" if c.unread else "")),
     # below here: in order, but at chance (see _verdict)
-    _Row(lambda c: all(time == 1 for _, time in c.shapes) and not c.stateful, False,
+    _Row(lambda c: all(n_steps == 1 for _, n_steps in c.shapes) and not c.stateful, False,
          lambda c: "every batch is one time step long, and no state is carried (stateful=False): no element ever "
                    "follows its predecessor in a lane. Feed windows of several steps, or carry the state with "
                    "stateful=True, lane i going on in the next batch"),
@@ -794,9 +796,9 @@ def _shift_text(check):
         return ""
     shift = check.target_offset - check.offset_found
     text = f"; move each target {abs(shift)} position{'s' * (abs(shift) > 1)} {'later' if shift > 0 else 'earlier'}"
-    time = check.shapes[0][1]
-    ahead = time - 1 + check.target_offset  # window i is series[i:i + time]; its target, series[i + ahead]
-    return text + (f" (timeseries_dataset_from_array, sequence_length={time}: data=series[:-{ahead}], "
+    n_steps = check.shapes[0][1]
+    ahead = n_steps - 1 + check.target_offset  # window i is series[i:i + time]; its target, series[i + ahead]
+    return text + (f" (timeseries_dataset_from_array, sequence_length={n_steps}: data=series[:-{ahead}], "
                    f"targets=series[{ahead}:])" if check.per_step is False and ahead > 0 else "")
 
 
@@ -807,15 +809,15 @@ def _across(check):
 
 
 def _time_in_memory_order(check):
-    """Does every dependence run from an input slot to an output slot a multiple of `lanes`
+    """Does every dependence run from an input slot to an output slot a multiple of `n_lanes`
     later (or the same) in the input's memory order, (batch, time) flattened: a model that
     reshapes (batch, time) to (time, batch), and runs along that time axis?"""
     if check.time_major or not check.probed.all():
         return False
-    lanes, time = check.depends.shape[:2]
+    n_lanes, n_steps = check.depends.shape[:2]
     found = np.argwhere(check.depends)
-    gap = (found[:, 2] * time + found[:, 3]) - (found[:, 0] * time + found[:, 1])
-    return len(found) > 0 and bool(((gap >= 0) & (gap % lanes == 0)).all())
+    gap = (found[:, 2] * n_steps + found[:, 3]) - (found[:, 0] * n_steps + found[:, 1])
+    return len(found) > 0 and bool(((gap >= 0) & (gap % n_lanes == 0)).all())
 
 
 def _one_way_same_step(check):
@@ -1044,8 +1046,8 @@ def _window_text(batch, window):
             "timesteps) puts them")
 
 
-def _as_map(lanes):
-    array = _positions_of(lanes, "the lane map")
+def _as_map(lane_map):
+    array = _positions_of(lane_map, "the lane map")
     if array.ndim != 2 or 0 in array.shape:
         raise ValueError(f"the lane map: expected a 2-D array (lanes, time), got shape {array.shape}")
     return array
@@ -1058,13 +1060,13 @@ def _padding(maps, position_zero_needed):
     other 0 is there (that may be position 0 too: a time-major lane 0, 50). A layout holds
     position 0 somewhere (position_zero_needed): where only padding would hold it, there is none."""
     pads, lone = [], []
-    for lanes in maps:
-        pad, maybe = np.zeros(lanes.shape, dtype=bool), np.zeros(lanes.shape, dtype=bool)
-        varied = any(len(np.unique(positions)) > 1 for positions in lanes)
-        for lane, positions in enumerate(lanes):
+    for lane_map in maps:
+        pad, maybe = np.zeros(lane_map.shape, dtype=bool), np.zeros(lane_map.shape, dtype=bool)
+        varied = any(len(np.unique(positions)) > 1 for positions in lane_map)
+        for lane, positions in enumerate(lane_map):
             others = np.flatnonzero(positions)
             if len(others) == 0:  # all zeros: a lane of padding (a batch filled out with empty rows) beside
-                pad[lane] = varied and lanes.shape[1] > 1  # lanes that move; else one position at every step
+                pad[lane] = varied and lane_map.shape[1] > 1  # lanes that move; else one position at every step
                 continue
             pad[lane, others[-1] + 1:] = True
             first = others[0]
@@ -1088,12 +1090,12 @@ def _slots(maps, pads=None):
     if pads is None:
         pads = [np.zeros(m.shape, dtype=bool) for m in maps]
     lane_ids, times, positions, first_lane = [], [], [], 0
-    for lanes, pad in zip(maps, pads, strict=True):
+    for lane_map, pad in zip(maps, pads, strict=True):
         lane, step = np.nonzero(~pad)
         lane_ids.append(lane + first_lane)
         times.append(step)
-        positions.append(lanes[lane, step])
-        first_lane += len(lanes)
+        positions.append(lane_map[lane, step])
+        first_lane += len(lane_map)
     return np.concatenate(lane_ids), np.concatenate(times), np.concatenate(positions)
 
 
@@ -1109,11 +1111,11 @@ def _seen_in_lane(lane_ids, times, positions):
     return (positions > 0) & (known[at] == wanted) & (times[first[at]] < times)
 
 
-def _counts_up(lanes, pad=None):
+def _counts_up(lane_map, pad=None):
     """(lanes,) bools: does each lane of a (lanes, time) map count up by one (its padding left out)?"""
     if pad is None or not pad.any():
-        return (np.diff(lanes, axis=1) == 1).all(axis=1)
-    return np.array([(np.diff(lane[~p]) == 1).all() for lane, p in zip(lanes, pad, strict=True)], dtype=bool)
+        return (np.diff(lane_map, axis=1) == 1).all(axis=1)
+    return np.array([(np.diff(lane[~p]) == 1).all() for lane, p in zip(lane_map, pad, strict=True)], dtype=bool)
 
 
 def _best_from(seen, times, positions):
@@ -1289,7 +1291,7 @@ class _Handovers:
         broken = ~self.goes_on
         return bool(((self.begins[broken] < self.starts[broken]) & (self.starts[broken] <= self.ends[broken])).all())
 
-    def side_by_side(self):
+    def stride(self):
         """How far each lane starts after the one before, if consecutive windows sit side by
         side: in the batch of the first break each lane starts the same stride s (1 or more)
         after the one before, and in the next batch each starts lanes x s after it did. Else None."""
@@ -1306,20 +1308,20 @@ def _target_offsets(maps, pads, targets, time_major):
     """Target minus the last input it may use, for every target (padding left out), and
     whether the targets are one a step (else one a window)."""
     offsets, per_step, lengths = [], None, True
-    for number, (lanes, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
+    for number, (lane_map, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
         target = _positions_of(target, f"batch {number}'s targets")
-        count, time = lanes.shape
-        expected = (time, count) if time_major else (count, time)
+        count, n_steps = lane_map.shape
+        expected = (n_steps, count) if time_major else (count, n_steps)
         if target.ndim == 3 and (target == target[..., :1]).all() or target.ndim == 2 and target.shape != expected \
                 and target.shape[0] == count and (target == target[:, :1]).all():
             target = target[..., 0]  # one target, repeated along its features
         if target.shape == (count,):
-            last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lanes, pad, strict=True)])
+            last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lane_map, pad, strict=True)])
             offsets.append(target - last)
             per_step = False
             lengths &= bool((target == (~pad).sum(axis=1)).all())
         elif target.shape == expected:
-            offsets.append(((target.T if time_major else target) - lanes)[~pad])
+            offsets.append(((target.T if time_major else target) - lane_map)[~pad])
             per_step = True
         else:
             raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), or one a "
@@ -1334,7 +1336,7 @@ def _target_offsets(maps, pads, targets, time_major):
     return offsets, per_step
 
 
-def _target_place(offset, time, per_step):
+def _target_place(offset, n_steps, per_step):
     """Where a target sits, `offset` positions after the last input it may use, in words:
     for a step's target, or (not per_step) for a window's of `time` steps."""
     if per_step:
@@ -1344,13 +1346,13 @@ def _target_place(offset, time, per_step):
         return "the element after its last"
     if offset == 0:
         return "its own last element"
-    if offset == 1 - time:
+    if offset == 1 - n_steps:
         return "its own first element"
-    if 1 - time < offset < 0:
-        return f"its own element {time - 1 + offset} (counting from 0)"
+    if 1 - n_steps < offset < 0:
+        return f"its own element {n_steps - 1 + offset} (counting from 0)"
     if offset > 1:
         return f"the element {offset} after its last"
-    return f"{1 - time - offset} elements before its first"
+    return f"{1 - n_steps - offset} elements before its first"
 
 
 # --------------------------------------------------------------------------- probing a model
@@ -1392,14 +1394,14 @@ class _Probe:
                                  "(return_sequences=True?)")
             if follows is None:
                 probe.reads += ", its 2-D output read as one number a step"
-        started = _clock.perf_counter()  # the second call: a model built by the first, warm
+        started = time.perf_counter()  # the second call: a model built by the first, warm
         again = probe.outputs(inputs)
-        took = _clock.perf_counter() - started
+        took = time.perf_counter() - started
         if not np.allclose(again, probe.base, rtol=1e-5, atol=1e-6):
             raise ValueError("the model: expected the same outputs for the same input twice, got others (a "
                              "stateful layer, or dropout in training mode? pass a stateless copy)")
-        lanes, time = probe.base.shape[:2]
-        calls_left = lanes * time if lanes * time <= SLOTS_ONE_BY_ONE else lanes + time
+        n_lanes, n_steps = probe.base.shape[:2]
+        calls_left = n_lanes * n_steps if n_lanes * n_steps <= SLOTS_ONE_BY_ONE else n_lanes + n_steps
         if took * calls_left > 1.0:  # worth a trace: a Keras model runs op by op, but as a graph in milliseconds
             graph = _traced(probe)
             probe.call, probe.traced = graph or probe.call, graph is not None
@@ -1410,15 +1412,15 @@ class _Probe:
         floats in batch-major order."""
         out = self.raw(inputs) if out is None else out
         if out.ndim < 2 or out.shape[:2] != inputs.shape[:2]:
-            time = 0 if self.time_major else 1
-            steps = (out.ndim >= 3 and out.shape[1 - time] == inputs.shape[1 - time]  # its time axis alone differs,
-                     and not (inputs.ndim == 3 and out.shape[time] == inputs.shape[2]  # not swapped with the features
-                              and inputs.shape[time] in out.shape[2:]))
+            time_axis = 0 if self.time_major else 1
+            steps = (out.ndim >= 3 and out.shape[1 - time_axis] == inputs.shape[1 - time_axis]  # its time axis alone
+                     and not (inputs.ndim == 3 and out.shape[time_axis] == inputs.shape[2]  # differs, not swapped with
+                              and inputs.shape[time_axis] in out.shape[2:]))  # the features
             raise ValueError(f"the model's output: expected per-step outputs of shape {inputs.shape[:2]} + "
                              f"(units,), like its input, got shape {out.shape} " + (
                                  "(return_sequences=True?)" if out.ndim < 3 else
-                                 f"({out.shape[time]} steps for {inputs.shape[time]}: a layer that changes the "
-                                 "length of time, such as a Conv1D with padding='valid', pooling or a stride? "
+                                 f"({out.shape[time_axis]} steps for {inputs.shape[time_axis]}: a layer that changes "
+                                 "the length of time, such as a Conv1D with padding='valid', pooling or a stride? "
                                  "padding='causal' keeps one output a step)" if steps else
                                  "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
         if not np.isfinite(out).all():
@@ -1603,15 +1605,15 @@ def _numbers_text(numbers):
     return ", ".join(map(str, numbers))
 
 
-def _lane_lines(first_lanes, lanes, seen, targets, element="element", heading=""):
+def _lane_lines(first_lanes, n_lanes, seen, targets, element="element", heading=""):
     """The lane map as the scripts print it: the first lanes (each a list of (positions,
     padding) segments, shown | apart: one per batch), how many more, and how many targets
     see their previous element."""
     lines = [f"lane map: stream positions in each lane, in time order{heading}"]
     lines += [f"  lane {i} -> " + " | ".join(_positions_text(*segment) for segment in segments)
               for i, segments in enumerate(first_lanes)]
-    if lanes > len(first_lanes):
-        more = lanes - len(first_lanes)
+    if n_lanes > len(first_lanes):
+        more = n_lanes - len(first_lanes)
         lines.append(f"  ... and {more} more lane{'s' * (more > 1)}")
     lines.append(f"  previous {element} read earlier in the same lane: {seen} of {targets}")
     return "\n".join(lines) + "\n"

@@ -1,5 +1,6 @@
 """lanes.py: the lane map, the best a layout allows, and the three checks on user code."""
 import importlib.util
+import math
 import subprocess
 import sys
 
@@ -795,10 +796,11 @@ test_no_model_at_chance_is_ok = property_test("models")
 
 @pytest.mark.parametrize("name", PROPERTIES)
 def test_the_property_fails_when_the_rule_is_taken_out(name, monkeypatch):
-    # the mutation: _verdict no longer knows what is at chance, so only the rows decide (and a
-    # model's ok rows no longer ask that each output read its own step and the one before); the
-    # property must then find an input it calls ok (no shrinking: any one will do)
-    monkeypatch.setattr(lanes, "_at_chance", lambda check: False)
+    # the mutation: nothing is at chance any more (AT_CHANCE below every gap), so only the rows
+    # decide; and a model's ok rows no longer ask that each output read its own step and the one
+    # before (a private rule: a mutation test must reach the rule it takes out). The property must
+    # then find an input it calls ok (no shrinking: any one will do)
+    monkeypatch.setattr(lanes, "AT_CHANCE", -math.inf)
     monkeypatch.setattr(lanes, "_reads_own_and_previous", lambda check: bool(check.probed.all()))
     with pytest.raises(AssertionError):
         property_test(name, phases=[Phase.generate])()
