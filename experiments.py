@@ -12,17 +12,19 @@ between the markers TABLE_START and TABLE_END, the figures of every run into
 docs/experiments.json (the test suite rebuilds the table from them, and checks three runs
 against its own), and a picture into docs/experiments.png.
 """
+import importlib.util
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from itertools import product
 from pathlib import Path
 
 import numpy as np
 
 import cli
+import files
 import process
 import report
+import side_by_side
 
 SCRIPTS = {"broken_rnn.py": "broken (time, batch)", "fixed_rnn.py": "fixed (batch, time)"}
 MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam, longer training
@@ -31,7 +33,7 @@ MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam,
     "long: the seed's, 10,000 steps": ("--steps", "10000"),
 }
 SEEDS = (0, 1, 2)
-QUICK = {"models": list(MODELS)[:1], "states": cli.STATES[:1], "seeds": SEEDS[:1],
+QUICK = {"models": list(MODELS)[:1], "states": list(report.STATE_NAMES)[:1], "seeds": SEEDS[:1],
          "steps": 20, "eval_positions": 100}  # a smoke test, not a result
 HERE = Path(__file__).resolve().parent
 TABLE_START = "<!-- the table: written by python experiments.py -->\n"
@@ -40,29 +42,28 @@ KEPT = ("script", "settings", "held_out", "best_possible")  # of each run's repo
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=cli.first_line(__doc__))
+    parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help=f"one model, one policy, one seed, {QUICK['steps']} steps: checks that the grid runs")
     parser.add_argument("--out", metavar="FOLDER",
                         help="folder for experiments.md, .json and .png (default: docs/; with "
                         "--quick, none: the table is only printed)")
-    parser.add_argument("--jobs", type=cli.whole_number(1, 64), default=2,
+    parser.add_argument("--jobs", type=cli.number(int, 1, 64), default=2,
                         help="runs at a time: one a core of a 2-core machine")
     args = parser.parse_args(argv)
-    for module in ("matplotlib", "tqdm"):  # drawn in draw(); the progress bar
-        if not cli.installed(module):
-            parser.error(f"needs {module}, which is not installed: {cli.PLOT_REQUIREMENTS}")
+    if not report.can_draw() or importlib.util.find_spec("tqdm") is None:  # draw(); the progress bar
+        parser.error(f"needs matplotlib and tqdm, which are not both installed: {cli.PLOT_REQUIREMENTS}")
     if args.out == "":
         parser.error("argument --out: expected a folder, got an empty name")
     args.out = args.out or (None if args.quick else str(HERE / "docs"))
     if args.out:  # every file the grid writes, checked before the first run starts
         for path in outputs(args.out):
-            if why := process.writable(str(path)):
-                parser.error(f"--out {process.shown(args.out)}: {why}")
-        cli.asked(parser, *map(str, outputs(args.out)))
+            if why := files.writable(str(path)):
+                parser.error(f"--out {args.out}: {why}")
+        process.asked(*map(str, outputs(args.out)))
     runs = grid(args.quick)
     at_once = min(args.jobs, len(runs))
-    one = max(cli.script_memory(script, int(flags[flags.index("--units") + 1]) if "--units" in flags else None)
+    one = max(side_by_side.memory_needed(script, int(flags[flags.index("--units") + 1]) if "--units" in flags else None)
               for script, *_, flags in runs)
     cli.refuse_without_room(parser, at_once * one, *((f"{at_once} runs at once need", "use fewer --jobs")
                                                      if at_once > 1 else ("a run needs",)))
@@ -71,16 +72,11 @@ def parse_args(argv=None):
 
 def grid(quick):
     """Every run as (script, model name, state, seed, flags)."""
-    models, states, seeds = (QUICK["models"], QUICK["states"], QUICK["seeds"]) if quick else (MODELS, cli.STATES, SEEDS)
+    models, states, seeds = ((QUICK["models"], QUICK["states"], QUICK["seeds"]) if quick
+                             else (MODELS, list(report.STATE_NAMES), SEEDS))
     extra = ("--steps", str(QUICK["steps"]), "--eval-positions", str(QUICK["eval_positions"])) if quick else ()
     return [(script, model, state, seed, (*MODELS[model], "--state", state, "--seed", str(seed), *extra))
             for script, model, state, seed in product(SCRIPTS, models, states, seeds)]
-
-
-def run(script, flags, folder):
-    """Run one script; what the .json keeps of its --report-json summary."""
-    _, _, summary = process.Script(script, flags, folder).finish()  # ends if this run does
-    return {key: summary[key] for key in KEPT}
 
 
 def spread(values):
@@ -128,19 +124,12 @@ def main(argv=None):
     from tqdm import tqdm
 
     jobs, out = grid(args.quick), args.out
-    with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(run, script, flags, scratch) for script, *_, flags in jobs]
-        try:
-            for future in tqdm(as_completed(futures), total=len(futures), desc="runs", unit="run",
-                               file=sys.stderr, disable=not sys.stderr.isatty()):  # a bar for a person only
-                future.result()  # the first failure stops the grid
-        except BaseException:
-            for future in futures:
-                future.cancel()  # no new run starts ...
-            process.end_children()  # ... and the runs under way end
-            raise
-    runs = [dict(model=model, state=state, seed=seed, **future.result())
-            for (_, model, state, seed, _), future in zip(jobs, futures, strict=True)]
+    with tempfile.TemporaryDirectory() as scratch:  # the first run to fail stops the grid
+        bar = lambda ended: tqdm(ended, total=len(jobs), desc="runs", unit="run", file=sys.stderr,  # noqa: E731
+                                 disable=not sys.stderr.isatty())  # a bar for a person only
+        done = side_by_side.run_all([(script, flags) for script, *_, flags in jobs], args.jobs, scratch, bar)
+    runs = [dict(model=model, state=state, seed=seed, **{key: summary[key] for key in KEPT})
+            for (_, model, state, seed, _), (_, _, summary) in zip(jobs, done, strict=True)]
     text = table(grouped(runs))
     if out:  # the files first: a stdout that fails cannot lose them
         write(Path(out), text, runs)
@@ -175,10 +164,10 @@ def write(out, text, runs):
     page = page_path.read_text() if page_path.exists() else ""
     old = table_in(page)
     page = text if old is None else page.replace(TABLE_START + old + TABLE_END, TABLE_START + text + TABLE_END)
-    process.write_atomically(page_path, lambda f: f.write(page.encode()))
-    process.write_json(figures_path, runs)
+    files.write_file(page_path, page.encode())
+    report.write_json(figures_path, runs)
     draw(picture_path, grouped(runs))
 
 
 if __name__ == "__main__":
-    process.run(main)  # Ctrl-C or SIGTERM ends the runs under way too: see process.run
+    process.run_as_tool(main)  # Ctrl-C or SIGTERM ends the runs under way too: see process.py

@@ -40,7 +40,7 @@ STEPS = 3000  # training steps, a fresh random batch each
 PRINT_EVERY = 300  # print the loss every this many steps; also steps per tf.function call
 EVAL_POSITIONS = 10_000  # held-out stream positions to score, at least
 SEED = 0  # seeds the weights and the data
-TITLE = cli.first_line(__doc__)  # the layout, in one line: heads the report
+TITLE = __doc__.splitlines()[0]  # the layout, in one line: heads the report
 
 
 def parse_args(argv=None):
@@ -53,8 +53,8 @@ def parse_args(argv=None):
 # --- the layout: how the flat stream becomes the (batch, time, features) input ---------
 def to_lanes(stream, batch_size, seq_len):
     """(n,) stream -> (batch, time, 1), the shape keras.layers.RNN reads."""
-    lanes = tf.reshape(stream, (batch_size, seq_len, 1))  # (batch, time, 1): fills lane 0 first
-    return lanes  # (batch, time, 1): lane j is stream[j * seq_len], stream[j * seq_len + 1], ...
+    laid_out = tf.reshape(stream, (batch_size, seq_len, 1))  # (batch, time, 1): fills lane 0 first
+    return laid_out  # (batch, time, 1): lane j is stream[j * seq_len], stream[j * seq_len + 1], ...
 
 
 def from_lanes(per_lane):
@@ -73,8 +73,8 @@ def build_model(batch_size, seq_len, units, layers):
 
     def forward(stream, state):
         """Logits (n, classes) in stream order, and the LSTM's final state."""
-        lanes = tf.cast(to_lanes(stream, batch_size, seq_len), tf.float32)  # (batch, time, 1)
-        outputs, *state = rnn(lanes, initial_state=state)  # outputs: (batch, time, units)
+        inputs = tf.cast(to_lanes(stream, batch_size, seq_len), tf.float32)  # (batch, time, 1)
+        outputs, *state = rnn(inputs, initial_state=state)  # outputs: (batch, time, units)
         return head(from_lanes(outputs)), state
 
     rnn.build((batch_size, seq_len, 1))  # creates the weights
@@ -151,7 +151,7 @@ def main(argv=None):
             break
     train_seconds = time.perf_counter() - started
 
-    streams = data.bit_streams(eval_rng, cli.eval_batches(args.eval_positions, n), n)  # whole batches
+    streams = data.bit_streams(eval_rng, args.eval_batches, n)  # whole batches
     probe, *probabilities = predict(tf.constant(np.vstack([data.probe_stream(n), streams])), state).numpy()
     held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())
 
@@ -165,10 +165,10 @@ def main(argv=None):
         timing=dict(train_seconds=round(train_seconds, 3)))
     print(report.outcome(summary), end="")
     if args.report_json:
-        process.write_json(args.report_json, summary)
+        report.write_json(args.report_json, summary)
     if args.plot:
         report.plot_curves(args.plot, [summary])
 
 
 if __name__ == "__main__":
-    process.run(main)  # Ctrl-C, SIGTERM, a failing stdout, out of memory, $TMPDIR: see process.run
+    process.run_as_tool(main)  # Ctrl-C, SIGTERM, a failing stdout, $TMPDIR: see process.py

@@ -16,6 +16,7 @@ import numpy as np
 import cli
 import lanes
 import process
+import report
 from quiet_tf import keras, tf
 
 SERIES = np.arange(1000)  # stand-ins for your data: each element is its own position
@@ -248,7 +249,7 @@ NUMPY_ALONE = (seed, transpose, padding, timesteps_as_features, one_array)  # th
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=cli.first_line(__doc__))
+    parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("forms", nargs="*", metavar="FORM",
                         help=f"forms to check, of: {', '.join(FORMS)} (default: all of them)")
     cli.add_output_flags(parser, report="each check's ok and verdict")
@@ -256,7 +257,7 @@ def parse_args(argv=None):
     unknown = [name for name in args.forms if name not in FORMS]
     if unknown:
         parser.error(f"no form {unknown[0]!r}; the forms are {', '.join(FORMS)}")
-    cli.asked(parser, args.report_json)
+    process.asked(args.report_json)
     return args
 
 
@@ -276,8 +277,8 @@ def main(argv=None):
                                          **({"calls": check.calls, "traced": check.traced}
                                             if isinstance(check, lanes.ModelCheck) else {})}
     if args.report_json:
-        process.write_json(args.report_json, found)
+        report.write_json(args.report_json, found)
 
 
 if __name__ == "__main__":
-    process.run(main)
+    process.run_as_tool(main)

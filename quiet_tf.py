@@ -25,7 +25,7 @@ comes, up to a crash of the process itself.
 
 TensorFlow takes seconds to load, so it loads when `tf` or `keras` is first used: a script
 checks its flags, and answers --help, before it waits for TensorFlow. And it takes a second
-to unload, which process.exit_now skips.
+to unload, which process.run_as_tool skips.
 """
 import atexit
 import functools
@@ -35,8 +35,6 @@ import re
 import subprocess
 import sys
 import tempfile
-
-import process
 
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
 INFO_LINE = rb"^I\d{4} [\d:.]+ +\d+ \S+\] "  # absl's format: I, date, time, thread, file:line]
@@ -48,18 +46,23 @@ END_OF_SEQUENCE = (  # 2.16, and others before 2.21: a warning as each tf.data i
     rb"local_rendezvous\.cc:\d+\] Local rendezvous is aborting with status: OUT_OF_RANGE: End of sequence$")
 
 
+def noise(wheel, release, hide_info=True):
+    """A regex of the lines that TensorFlow's `wheel` ("tensorflow" or "tensorflow-cpu") at `release`
+    ((2, 21)) prints past its own settings, or None if it prints none (tensorflow-cpu 2.21)."""
+    if wheel == "tensorflow" or release < (2, 21):
+        return re.compile(NO_GPU_NEWS + (b"|" + INFO_LINE if hide_info else b"")
+                          + (b"|" + END_OF_SEQUENCE if release < (2, 21) else b""))
+    return None
+
+
 def unhidden_noise():
-    """A regex of the lines that the installed TensorFlow prints past its own settings, or None
-    if it prints none (the pinned tensorflow-cpu 2.21)."""
+    """`noise` of the TensorFlow installed here, at the log level set."""
     for wheel in ("tensorflow", "tensorflow-cpu"):
         try:
             release = tuple(int(part) for part in importlib.metadata.version(wheel).split(".")[:2])
         except (importlib.metadata.PackageNotFoundError, ValueError):
             continue
-        if wheel == "tensorflow" or release < (2, 21):
-            hide_info = os.environ["TF_CPP_MIN_LOG_LEVEL"] != "0"
-            return re.compile(NO_GPU_NEWS + (b"|" + INFO_LINE if hide_info else b"")
-                              + (b"|" + END_OF_SEQUENCE if release < (2, 21) else b""))
+        return noise(wheel, release, hide_info=os.environ["TF_CPP_MIN_LOG_LEVEL"] != "0")
     return None
 
 
@@ -93,8 +96,7 @@ def filter_stderr(noise):
         os.dup2(real_stderr, 2)  # the pipe's last writer closes: the filter reads to the end
         child.wait()
 
-    atexit.register(drain)
-    process.before_exit(drain)  # process.exit_now leaves with os._exit, which skips atexit
+    atexit.register(drain)  # process.run_as_tool leaves without it: the filter then reads to the end alone
 
 
 for name, value in QUIET.items():

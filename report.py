@@ -3,15 +3,19 @@ the learning curve (experiments.py draws its picture the same way, through `pict
 Nothing here knows which layout it is reporting on: each script prints its own lane map,
 through lanes.py.
 """
+import io
+import json
 import math
+import os
+import tempfile
 from contextlib import contextmanager
 
 import numpy as np
 
-import cli
 import data
-import process
+import files
 
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}  # --optimizer's choices, and how the report names them
 STATE_NAMES = {"carry": "state carried", "reset": "state reset"}  # the --state policies, as reports name them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 
@@ -61,7 +65,7 @@ def header(title, settings):
             f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1) | "
             f"{settings['layers']} LSTM layers x {settings['units']} | {state}\n"
             f"seed {settings['seed']} | {settings['steps']} step{'s' * (settings['steps'] != 1)} | "
-            f"{cli.OPTIMIZERS[settings['optimizer']]} "
+            f"{OPTIMIZERS[settings['optimizer']]} "
             f"{settings['learning_rate']:g}, clip {settings['clip_norm']:g}\n")
 
 
@@ -96,21 +100,46 @@ def outcome(summary):
     return "\n".join(lines) + "\n"
 
 
+def write_json(path, summary):
+    """`summary` to the file `path`, whole, as strict JSON: a loss that is not a finite number
+    (a diverged run) is null."""
+    def strict(value):
+        if isinstance(value, dict):
+            return {key: strict(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [strict(item) for item in value]
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+
+    files.write_file(path, (json.dumps(strict(summary), indent=1, allow_nan=False) + "\n").encode())
+
+
+def can_draw():
+    """Is matplotlib installed? Where $HOME takes no files (a container's), its settings go to the
+    run's temporary folder, and it says nothing about that."""
+    if "MPLCONFIGDIR" not in os.environ and not os.access(os.path.expanduser("~"), os.W_OK):
+        os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="matplotlib-")
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg")  # draw to a file; no screen needed
+    return True
+
+
 @contextmanager
 def picture(path, rows, columns, size, dpi, **subplots):
     """A matplotlib figure of rows x columns panels, `with picture(...) as (figure, axes)`: drawn
-    in the block, then laid out and written to the PNG file `path` whole (process.write_atomically)."""
-    cli.matplotlib_home()
-    import matplotlib
-
-    matplotlib.use("Agg")  # draw to a file; no screen needed
+    in the block, then laid out and written to the PNG file `path` whole."""
+    can_draw()
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(rows, columns, figsize=size, squeeze=False, **subplots)
     try:
         yield figure, axes
         figure.tight_layout()
-        process.write_atomically(path, lambda out: figure.savefig(out, format="png", dpi=dpi))
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=dpi)
+        files.write_file(path, png.getvalue())
     finally:
         plt.close(figure)
 

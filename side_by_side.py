@@ -11,28 +11,76 @@ The columns need about 130 characters: in a narrower terminal (or COLUMNS=80, or
 a pipe, which counts as 80) the two reports come one after the other instead. With --plot,
 both learning curves go into one picture, side by side.
 """
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 
+import broken_rnn
 import cli
+import fixed_rnn
 import process
 import report
 
-SCRIPTS = ("broken_rnn.py", "fixed_rnn.py")
+SCRIPTS = {"broken_rnn.py": broken_rnn, "fixed_rnn.py": fixed_rnn}  # imported for their settings: no TensorFlow
+HERE = Path(__file__).resolve().parent  # where the scripts are, also when this file is reached through a link
 GAP = "  |  "
 
 
 def parse_args(argv=None):
-    parser = cli.Parser(description=cli.first_line(__doc__),
+    parser = cli.Parser(description=__doc__.splitlines()[0],
                         epilog="A flag left out keeps each script's own default (see fixed_rnn.py --help).")
     cli.add_training_flags(parser)  # no defaults: each script keeps its own
     cli.add_output_flags(parser, report="both reports ({script: its --report-json})", plot="both learning curves")
     args = parser.parse_args(argv)
-    cli.refuse_without_room(parser, sum(cli.script_memory(script, args.units, args.layers) for script in SCRIPTS),
+    cli.refuse_without_room(parser, sum(memory_needed(script, args.units, args.layers) for script in SCRIPTS),
                             "both scripts at once need", "use a smaller --units or --layers")
-    cli.asked(parser, args.report_json, args.plot)
+    process.asked(args.report_json, args.plot)
     return args
+
+
+def memory_needed(script, units=None, layers=None):
+    """What one run of `script` needs (cli.memory_needed), at its own shape, with its own units and
+    layers unless given."""
+    settings = SCRIPTS[script]
+    return cli.memory_needed(settings.BATCH_SIZE, settings.SEQ_LEN, units or settings.UNITS, layers or settings.LAYERS)
+
+
+def run_script(script, flags, folder):
+    """Run a training script with `flags` as a child process that ends with this run; what it printed
+    on stdout and stderr, and its report (its --report-json, a file in `folder`). If it fails, so does
+    this run: with its own line where it refused its flags (exit status 2), else with what it said
+    and a line that names it."""
+    report_path = tempfile.mkstemp(dir=folder, prefix=Path(script).stem, suffix=".json")[1]
+    child = process.child([sys.executable, str(HERE / script), *flags, "--report-json", report_path], text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = child.communicate()
+    if child.returncode == 2 and err.strip():
+        print(err.strip().splitlines()[-1], file=sys.stderr)
+        sys.exit(2)
+    if child.returncode:
+        sys.stderr.write(err)
+        sys.exit(f"{script} {' '.join(flags)} failed with exit status {child.returncode}")
+    return out, err, json.loads(Path(report_path).read_text())
+
+
+def run_all(runs, at_once, folder, progress=lambda done: done):
+    """run_script each (script, flags) of `runs`, `at_once` at a time; what each gives, in order. The
+    first to fail ends the others, and this run. `progress` wraps the runs as they end."""
+    with ThreadPoolExecutor(at_once) as pool:
+        futures = [pool.submit(run_script, script, flags, folder) for script, flags in runs]
+        try:
+            for future in progress(as_completed(futures)):
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()  # no new run starts, ...
+            process.end_children()  # ... and the runs under way end
+            raise
+    return [future.result() for future in futures]
 
 
 def heading(script):
@@ -57,15 +105,12 @@ def main(argv=None):
     args = parse_args(argv)
     flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
              if value is not None and name not in ("plot", "report_json")]
-    with tempfile.TemporaryDirectory() as folder:  # inside this run's own $TMPDIR: see process.run
-        runs = [process.Script(script, flags, folder) for script in SCRIPTS]  # both train at once, one a core
-        outputs, summaries = [], []
-        for out, errors, summary in process.finish_all(runs):  # the first to fail ends the other, and this run
-            sys.stderr.write(errors)
-            outputs.append(out)
-            summaries.append(summary)
+    with tempfile.TemporaryDirectory() as folder:  # inside this run's own $TMPDIR: see process.py
+        done = run_all([(script, flags) for script in SCRIPTS], len(SCRIPTS), folder)  # both at once, one a core
+    outputs, summaries = [out for out, _, _ in done], [summary for _, _, summary in done]
+    sys.stderr.write("".join(err for _, err, _ in done))
     if args.report_json:  # the files first: a stdout that fails cannot lose them
-        process.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
+        report.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
     if args.plot:
         report.plot_curves(args.plot, summaries)
     texts = (heading(script) + out for script, out in zip(SCRIPTS, outputs, strict=True))
@@ -73,4 +118,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    process.run(main)  # Ctrl-C or SIGTERM ends both scripts too: see process.run
+    process.run_as_tool(main)  # Ctrl-C or SIGTERM ends both scripts too: see process.py

@@ -27,11 +27,13 @@ before it trains: [performance](../docs/performance.md#the-test-suite).
 """
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -55,7 +57,7 @@ FROM_A_TERMINAL = [  # where any is, each run starts through this, which gives t
     "    signal.signal(signum, signal.SIG_DFL)\nos.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
 SAME_ARCHITECTURE = pytest.mark.skipif(  # training output is compared where it was made: tests/pasted.py
     not pasted.made_here(), reason=f"the pasted training output was made on {pasted.MADE_ON[0]}; on this "
-    f"processor ({pasted.cpu()}) it has not been seen (docs/compatibility.md)")
+    f"architecture ({platform.machine()}) it has not been seen (docs/compatibility.md)")
 
 
 @dataclass
@@ -217,12 +219,19 @@ def from_side_by_side(both, script):
 
 
 class FakeChild:
-    """Stands in for a script that process.child starts (process.Script does): it writes the report
-    `report(flags)` gives, prints a line, and exits with `returncode` (with `said` on stderr) after
-    `seconds`; no TensorFlow. For tests of what side_by_side.py and experiments.py do with their
-    children: a subclass sets what differs, and only for the script named `only`, if set."""
+    """Stands in for a script that process.child starts (side_by_side.run_script does): it writes the
+    report `report(flags)` gives, prints a line, and exits with `returncode` (with `said` on stderr)
+    after `seconds`, or once `end()` is called; no TensorFlow. For tests of what side_by_side.py and
+    experiments.py do with their children: a subclass sets what differs, and only for the script
+    named `only`, if set."""
 
     report, returncode, said, seconds, only = staticmethod(lambda flags: {}), 0, "", 0.0, None
+    ended = threading.Event()
+
+    @classmethod
+    def end(cls):
+        """End every FakeChild still running, as process.end_children ends real ones."""
+        FakeChild.ended.set()
 
     def __init__(self, command, **popen):
         path = command[command.index("--report-json") + 1]
@@ -233,7 +242,7 @@ class FakeChild:
             Path(path).write_text(json.dumps({"script": self.script, **self.report(self.flags)}))
 
     def communicate(self):
-        time.sleep(self.seconds)
+        FakeChild.ended.wait(self.seconds)
         return f"the report of {self.script}\n", self.said
 
 

@@ -39,7 +39,6 @@ BAD_FLAGS = [
     ["--report-json", "tests/"],  # a folder
     ["--report-json", "/proc/x.json"],  # where even root cannot make a file
     ["--eval-positions", "1000001"],
-    ["--batch-size", "1", "--seq-len", "6", "--eval-positions", "200000"],  # 33,334 batches of 6, scored in turn
     ["--batch-size", "1", "--seq-len", "100000", "--units", "1024", "--layers", "16"],  # about 50,000 GiB
 ]
 
@@ -69,6 +68,17 @@ def test_bad_input_is_one_line_and_exit_2(number, refusals):
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr  # one line, no traceback
     assert script in result.stderr and result.stdout == ""
+
+
+def test_bad_flags_are_refused_before_tensorflow_loads():
+    # a process of its own: each script's parse_args refuses, and TensorFlow was never imported
+    code = ("import sys, broken_rnn, fixed_rnn, side_by_side\n"
+            "for parse_args in (broken_rnn.parse_args, fixed_rnn.parse_args, side_by_side.parse_args):\n"
+            "    try:\n        parse_args(['--steps', '0'])\n    except SystemExit as ended:\n"
+            "        assert ended.code == 2\n"
+            "print(sorted(name for name in sys.modules if name.split('.')[0] in ('tensorflow', 'keras')))\n")
+    result = run("-c", code)
+    assert result.returncode == 0 and result.stdout == "[]\n", result.stderr
 
 
 @pytest.fixture(scope="module")
