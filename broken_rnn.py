@@ -101,17 +101,20 @@ def main(argv=None):
 
     @tf.function(jit_compile=True)  # one compiled call trains a whole print interval
     def train(streams, labels, state):
-        """One SGD step per row of streams and labels, (steps, n) each; each step's loss."""
-        losses = tf.TensorArray(tf.float32, size=streams.shape[0])
+        """One SGD step per row of streams and labels, (steps, n) each; each step's loss, accuracy
+        and current-bit accuracy, (steps, 3)."""
+        history = tf.TensorArray(tf.float32, size=streams.shape[0])
         for step in tf.range(streams.shape[0]):
             with tf.GradientTape() as tape:
                 logits, final_state = forward(streams[step], state)
                 loss = tf.reduce_mean(  # mean cross-entropy over the n positions
                     tf.nn.sparse_softmax_cross_entropy_with_logits(labels[step], logits))
             optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
-            losses = losses.write(step, loss)
+            predicted = tf.argmax(logits, axis=1, output_type=tf.int32)  # (n,) the likeliest class
+            history = history.write(step, [loss, tf.reduce_mean(tf.cast(predicted == labels[step], tf.float32)),
+                                           tf.reduce_mean(tf.cast(predicted % 2 == labels[step] % 2, tf.float32))])
             state = next_state(final_state)
-        return losses.stack(), state
+        return history.stack(), state
 
     @tf.function  # forward only, one call: compiling it would cost more than it saves
     def predict(streams, state):
@@ -141,13 +144,14 @@ def main(argv=None):
         sys.exit("from_lanes does not undo to_lanes: logits and labels would not line up")
     print(layout.lane_lines("bit"), flush=True)
 
-    state, started, losses = zero_state, time.perf_counter(), []
+    state, started, losses, accuracies = zero_state, time.perf_counter(), [], []
     for first in range(0, args.steps, PRINT_EVERY):
         streams = data.bit_streams(train_rng, min(PRINT_EVERY, args.steps - first), n)  # (steps, n)
-        interval_losses, state = train(tf.constant(streams), tf.constant(data.labels(streams)), state)
-        losses += interval_losses.numpy().tolist()
+        history, state = train(tf.constant(streams), tf.constant(data.labels(streams)), state)
+        losses += history[:, 0].numpy().tolist()
+        accuracies += history[:, 1:].numpy().tolist()  # [accuracy, current-bit accuracy] a step
         print(report.loss_line(first, losses[first]), flush=True)
-        if not np.isfinite(losses).all():  # diverged: the report says where, and what to try
+        if report.diverged_at(losses) is not None:  # the report says where, and what to try
             break
     train_seconds = time.perf_counter() - started
 
@@ -157,7 +161,8 @@ def main(argv=None):
 
     summary = dict(
         script=os.path.basename(__file__), title=TITLE, settings=settings,
-        loss_history=losses,
+        loss_history=losses, accuracy_history=[accuracy for accuracy, _ in accuracies],
+        current_bit_accuracy_history=[current_bit for _, current_bit in accuracies],
         probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,
                    probabilities=probe[list(data.PROBE_POSITIONS)].tolist()),
         lanes=layout.summary(), best_possible=layout.best, loss_floors=report.loss_floors(layout.best),
@@ -168,6 +173,7 @@ def main(argv=None):
         report.write_json(args.report_json, summary)
     if args.plot:
         report.plot_curves(args.plot, [summary])
+    return summary
 
 
 if __name__ == "__main__":

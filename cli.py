@@ -1,28 +1,36 @@
 """The flags the programs here share, and their checks: bad input (a bad value, a file that cannot
 be written, a run too big for memory) is one line on stderr and exit status 2, before TensorFlow loads."""
 import argparse
+import contextlib
+import difflib
 import math
 import sys
 
 import data
 import files
+import memory
 import process
 import report
 
-MIN_BATCH = max(data.PROBE_POSITIONS) + 1  # stream positions in a batch, at least: the probe reads up to 5
-MAX_BATCH = 100_000  # stream positions in a batch, at most; memory_needed decides what fits
+MIN_BATCH, MAX_BATCH = max(data.PROBE_POSITIONS) + 1, 100_000  # positions a batch: the probe reads up to 5
 MAX_EVAL = 1_000_000  # held-out positions, at most: 100 times the default
 MAX_UNITS, MAX_LAYERS, MAX_SEED = 1024, 16, 2 ** 32 - 1  # NumPy's and Keras's seeds take 32 bits
-PLOT_REQUIREMENTS = "pip install -r requirements-plot.txt"  # what --plot and experiments.py need
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag is one line on stderr and exit status 2; --help shows the defaults."""
+    """argparse, but a bad flag is one line on stderr and exit status 2, naming the nearest real one
+    (no abbreviations); --help shows the defaults; no flags given is none, never the process's own."""
 
     def __init__(self, **kwargs):
-        super().__init__(formatter_class=_ShowDefaults, **kwargs)
+        super().__init__(formatter_class=_ShowDefaults, allow_abbrev=False, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):  # None: a notebook's kernel has flags of its own
+        return super().parse_known_args([] if args is None else args, namespace)
 
     def error(self, message):
+        if message.startswith("unrecognized arguments: ") and (near := difflib.get_close_matches(
+                message.split()[2].split("=")[0], [f for action in self._actions for f in action.option_strings], 1)):
+            message += f": did you mean {near[0]}?"
         print(f"{self.prog}: {message} (see --help)", file=sys.stderr, flush=True)
         sys.exit(2)
 
@@ -35,12 +43,10 @@ class _ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
 def number(kind, low, high=math.inf):
     """argparse type: a whole number (`kind` int) from `low` to `high`, or a finite float above `low`."""
     def parse(text):
-        try:
+        with contextlib.suppress(ValueError):
             value = kind(text)
-        except ValueError:
-            value = None
-        if value is not None and (low <= value <= high if kind is int else math.isfinite(value) and value > low):
-            return value
+            if low <= value <= high if kind is int else math.isfinite(value) and value > low:
+                return value
         wanted = f"a whole number from {low}" + (f" to {high}" if high < math.inf else "") if kind is int else \
             f"a number above {low}"
         raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
@@ -49,18 +55,16 @@ def number(kind, low, high=math.inf):
 
 def file_path(text, png=False):
     """argparse type: a file that files.write_file can write (a .png, with matplotlib, if `png`)."""
-    if png and not text.lower().endswith(".png"):
-        raise argparse.ArgumentTypeError(f"expected a .png file name, got {text!r}")
-    if png and not report.can_draw():
-        raise argparse.ArgumentTypeError(f"needs matplotlib, which is not installed: {PLOT_REQUIREMENTS}")
-    if why := files.writable(text):
+    why = (f"expected a .png file name, got {text!r}" if png and not text.lower().endswith(".png") else
+           f"needs matplotlib, which is not installed: {report.PLOT_REQUIREMENTS}" if png and not report.can_draw() else
+           files.writable(text))
+    if why:
         raise argparse.ArgumentTypeError(why)
     return text
 
 
 def add_training_flags(parser, defaults=None):
-    """The flags both training scripts take, with `defaults` by name (learning_rates: each optimizer's).
-    Without defaults (side_by_side.py), a flag left out is None: each script keeps its own."""
+    """The training scripts' flags, `defaults` by name; without (side_by_side.py), each script keeps its own."""
     defaults = defaults or {}
 
     def add(group, flag, help, **kwargs):
@@ -106,24 +110,10 @@ def parse_args(description, defaults, argv=None):
     n = args.batch_size * args.seq_len
     if not MIN_BATCH <= n <= MAX_BATCH:
         parser.error(f"--batch-size x --seq-len is {n}; it must be {MIN_BATCH} to {MAX_BATCH} stream positions")
-    refuse_without_room(parser, memory_needed(args.batch_size, args.seq_len, args.units, args.layers),
-                        "this run needs", "use a smaller --batch-size, --seq-len, --units or --layers")
+    if why := memory.refusal(memory.needed(args.batch_size, args.seq_len, args.units, args.layers),
+                             "this run needs", "use a smaller --batch-size, --seq-len, --units or --layers"):
+        parser.error(why)
     args.learning_rate = args.learning_rate or defaults["learning_rates"][args.optimizer]
     args.eval_batches = -(-args.eval_positions // n)  # whole batches of n that hold eval_positions at least
     process.asked(args.report_json, args.plot)
     return args
-
-
-def refuse_without_room(parser, needed, what, hint=None):
-    """parser.error if `needed` bytes are more than process.memory_room leaves."""
-    room, limit = process.memory_room()
-    if room is not None and needed > room:
-        leaves = f"{room / 2 ** 30:.1f} GiB is free" if limit == "free" else f"{limit} leaves {room / 2 ** 30:.1f} GiB"
-        parser.error(f"{what} about {needed / 2 ** 30:.1f} GiB of memory, and {leaves}" + (f": {hint}" if hint else ""))
-
-
-def memory_needed(batch_size, seq_len, units, layers):
-    """Bytes a training run takes at its peak, from its shapes: TensorFlow itself; 40 bytes a position,
-    unit and layer (what a step keeps for its gradients); 32 bytes a time step, layer and unit squared
-    (the recurrent weights' gradient at each step). Fitted to five measured peaks, with room."""
-    return 800 * 2 ** 20 + 40 * batch_size * seq_len * layers * units + 32 * seq_len * layers * units ** 2

@@ -1,18 +1,21 @@
 """Would a bigger model, Adam or longer training fix the broken layout? A grid of runs.
 
-    python experiments.py             # 36 runs: the table in docs/experiments.md, .json and .png
-    python experiments.py --quick     # 2 short runs, to see that it works
+    python experiments.py              # 36 runs: the table, .json and .png in a new folder experiments-N
+    python experiments.py --out docs   # ... written into docs/experiments.md, .json and .png instead
+    python experiments.py --quick      # 2 short runs, to see that it works; their figures mean nothing
 
 Both scripts, with three models, under both state policies (--state carry, the seed's, and
 --state reset), over three seeds. Each run goes through --report-json, as in side_by_side.py,
 two at a time (one a core). The table gives the held-out accuracy and cross-entropy of each
 layout, model and policy, as the mean over the seeds with the lowest and highest, beside the
-best that the layout allows (lanes.best_possible). The table goes into docs/experiments.md
-between the markers TABLE_START and TABLE_END, the figures of every run into
-docs/experiments.json (the test suite rebuilds the table from them, and checks three runs
-against its own), and a picture into docs/experiments.png.
+best that the layout allows (lanes.best_possible). The table goes into FOLDER/experiments.md
+(between the markers TABLE_START and TABLE_END, where the page has them, as docs/ does), the
+figures of every run into FOLDER/experiments.json (for docs/, the test suite rebuilds the table
+from them, and checks three runs against its own), and a picture into FOLDER/experiments.png.
 """
 import importlib.util
+import itertools
+import os
 import sys
 import tempfile
 from itertools import product
@@ -22,6 +25,7 @@ import numpy as np
 
 import cli
 import files
+import memory
 import process
 import report
 import side_by_side
@@ -35,7 +39,6 @@ MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam,
 SEEDS = (0, 1, 2)
 QUICK = {"models": list(MODELS)[:1], "states": list(report.STATE_NAMES)[:1], "seeds": SEEDS[:1],
          "steps": 20, "eval_positions": 100}  # a smoke test, not a result
-HERE = Path(__file__).resolve().parent
 TABLE_START = "<!-- the table: written by python experiments.py -->\n"
 TABLE_END = "<!-- end of the table -->\n"
 KEPT = ("script", "settings", "held_out", "best_possible")  # of each run's report, in the .json
@@ -46,27 +49,36 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"one model, one policy, one seed, {QUICK['steps']} steps: checks that the grid runs")
     parser.add_argument("--out", metavar="FOLDER",
-                        help="folder for experiments.md, .json and .png (default: docs/; with "
-                        "--quick, none: the table is only printed)")
+                        help="folder for experiments.md, .json and .png (default: a new folder experiments-N "
+                        "here; --out docs rewrites the project's pages; with --quick, none: the table is only printed)")
     parser.add_argument("--jobs", type=cli.number(int, 1, 64), default=2,
                         help="runs at a time: one a core of a 2-core machine")
     args = parser.parse_args(argv)
     if not report.can_draw() or importlib.util.find_spec("tqdm") is None:  # draw(); the progress bar
-        parser.error(f"needs matplotlib and tqdm, which are not both installed: {cli.PLOT_REQUIREMENTS}")
+        parser.error(f"needs matplotlib and tqdm, which are not both installed: {report.PLOT_REQUIREMENTS}")
     if args.out == "":
         parser.error("argument --out: expected a folder, got an empty name")
-    args.out = args.out or (None if args.quick else str(HERE / "docs"))
-    if args.out:  # every file the grid writes, checked before the first run starts
+    new = args.out is None and not args.quick
+    if new:  # a folder of its own, made once the other checks pass
+        args.out = next(f"experiments-{n}" for n in itertools.count(1) if not os.path.exists(f"experiments-{n}"))
+    if args.out and not new:  # every file the grid writes, checked before the first run starts
         for path in outputs(args.out):
             if why := files.writable(str(path)):
                 parser.error(f"--out {args.out}: {why}")
-        process.asked(*map(str, outputs(args.out)))
     runs = grid(args.quick)
     at_once = min(args.jobs, len(runs))
     one = max(side_by_side.memory_needed(script, int(flags[flags.index("--units") + 1]) if "--units" in flags else None)
               for script, *_, flags in runs)
-    cli.refuse_without_room(parser, at_once * one, *((f"{at_once} runs at once need", "use fewer --jobs")
-                                                     if at_once > 1 else ("a run needs",)))
+    if why := memory.refusal(at_once * one, *((f"{at_once} runs at once need", "use fewer --jobs")
+                                             if at_once > 1 else ("a run needs",))):
+        parser.error(why)
+    if new:
+        try:
+            os.mkdir(args.out)
+        except OSError as error:
+            parser.error(f"cannot make the folder {args.out}: {error.strerror} (give --out FOLDER)")
+    if args.out:
+        process.asked(*map(str, outputs(args.out)))
     return args
 
 
@@ -100,23 +112,32 @@ def table(rows):
 
 
 def draw(path, rows):
-    """Accuracy and cross-entropy of every run, a panel a layout, with the layout's best."""
-    with report.picture(path, 2, len(SCRIPTS), (6.5 * len(SCRIPTS), 8), dpi=90) as (_, axes):
-        for column, script in enumerate(SCRIPTS):
-            mine = [key for key in rows if key[0] == script]
-            for row, (measure, label) in enumerate((("accuracy", "held-out accuracy"),
-                                                     ("cross_entropy", "held-out cross-entropy, nats"))):
-                axis = axes[row][column]
-                for x, key in enumerate(mine):
-                    values = [s["held_out"][measure] for s in rows[key]]
-                    axis.scatter([x] * len(values), values, color="C0" if key[2] == "carry" else "C1", s=18,
-                                 label=report.STATE_NAMES[key[2]] if x < 2 else None)
-                best = rows[mine[0]][0]["best_possible"][measure]
-                axis.axhline(best, color="C2", linestyle="--", label=f"best this layout allows: {best:.4f}")
-                axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
-                axis.set_ylabel(label)
-                axis.set_title(SCRIPTS[script])
-                axis.legend(fontsize="small")
+    """Held-out accuracy and cross-entropy of every run, a column a layout on the same scales, with
+    the best the layout allows: what a model can expect, and the spread that chance gives a
+    measurement of that many positions (two standard deviations each way)."""
+    figure, axes = report.new_figure(2, len(SCRIPTS), (6.5 * len(SCRIPTS), 8.5), sharey="row")
+    for column, script in enumerate(SCRIPTS):
+        mine = [key for key in rows if key[0] == script]
+        best, positions = rows[mine[0]][0]["best_possible"], rows[mine[0]][0]["held_out"]["positions"]
+        for row, (measure, label) in enumerate((("accuracy", "held-out accuracy"),
+                                                 ("cross_entropy", "held-out cross-entropy, nats"))):
+            axis = axes[row][column]
+            for x, key in enumerate(mine):
+                values = [s["held_out"][measure] for s in rows[key]]
+                axis.scatter(x + np.linspace(-0.15, 0.15, len(values)), values, s=22, zorder=3,
+                             color="C0" if key[2] == "carry" else "C1", label=report.STATE_NAMES[key[2]])
+            axis.axhline(best[measure], color="C2", linestyle="--", label="best this layout allows, in expectation")
+            if measure == "accuracy":
+                spread = 2 * np.sqrt(best[measure] * (1 - best[measure]) / positions)
+                axis.axhspan(best[measure] - spread, best[measure] + spread, color="C2", alpha=0.2,
+                             label=f"its chance spread over {positions:,} positions (2 standard deviations)")
+            axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
+            axis.set_ylabel(label)
+            axis.set_title(f"{SCRIPTS[script]}: best {best[measure]:.4f}")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    shown = dict(zip(labels, handles, strict=True))  # each label once
+    figure.legend(shown.values(), shown.keys(), loc="outside lower center", ncols=2, fontsize="small")
+    report.save_figure(figure, path, dpi=90)
 
 
 def main(argv=None):
@@ -134,6 +155,9 @@ def main(argv=None):
     if out:  # the files first: a stdout that fails cannot lose them
         write(Path(out), text, runs)
     print(text, end="")
+    if args.quick:
+        print(f"\n--quick: {QUICK['steps']} steps and {QUICK['eval_positions']} held-out positions a run, far too "
+              "few for these figures to mean anything; they show that the grid runs.")
     if out:
         print(f"\nwritten: {', '.join(map(str, outputs(out)))}")
 

@@ -8,8 +8,13 @@ import threading
 
 UMASK = os.umask(0o022)  # the only way to read the umask is to set it, then set it back:
 os.umask(UMASK)
-written = []  # the files written so far, as their paths were given
+written = []  # the files written so far, as their paths were given (str)
 writing = threading.Lock()  # held while a file is written
+
+
+def shown(path):
+    """A path as one line shows it: as it is, or quoted where it holds a newline or other control."""
+    return str(path) if str(path).isprintable() else repr(str(path))
 
 
 def writable(path):
@@ -18,15 +23,18 @@ def writable(path):
     if not path or path.endswith("/") or os.path.exists(path) and not os.path.isfile(path):
         return f"expected a regular file, got {path!r}"
     real = os.path.realpath(path)  # a symbolic link is written through
+    folder = os.stat(os.path.dirname(real)) if os.path.isdir(os.path.dirname(real)) else None
     try:
         if os.path.exists(real):
             os.close(os.open(real, os.O_WRONLY))
             tempfile.TemporaryFile(dir=os.path.dirname(real)).close()
+            if folder.st_mode & stat.S_ISVTX and os.geteuid() not in (0, folder.st_uid, os.stat(real).st_uid):
+                return f"cannot replace {shown(path)}: its folder is sticky (as /tmp), and neither is yours"
         else:
             os.close(os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
             os.remove(real)
     except OSError as error:
-        return f"cannot write {path}: {error.strerror}"
+        return f"cannot write {shown(path)}: {error.strerror}"
     return None
 
 
@@ -47,5 +55,5 @@ def write_file(path, data):
                 os.remove(temporary)
                 raise
         except OSError as error:
-            sys.exit(f"cannot write {path}: {error.strerror}")
-        written.append(path)
+            sys.exit(f"cannot write {shown(path)}: {error.strerror}")
+        written.append(str(path))

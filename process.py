@@ -3,6 +3,7 @@ of the programs. Its promises, each tested (docs/faults.md): Ctrl-C, SIGTERM and
 once and say which of the files it was `asked` for were written (files.py); a `child` ends with its
 parent; a failing stdout ends the output, never the files; nothing is left in $TMPDIR."""
 import contextlib
+import inspect
 import os
 import shutil
 import signal
@@ -20,36 +21,16 @@ SIGNALS = {getattr(signal, name): said for name, said in (("SIGINT", "interrupte
                                                           ("SIGHUP", "hung up")) if hasattr(signal, name)}
 PARENT = "PROCESS_PARENT_PID"  # in a child's environment: the pid of the parent it ends with
 _asked, _children, _stdout_failed, _scratch = [], [], [], []
+_leaving = threading.Lock()  # held by the one way out that goes first: the run's end, or a stop
 
 
 def asked(*paths):
     """The files this run was asked to write (None: not asked), as a stop names them."""
-    _asked[:] = [path for path in paths if path]
-
-
-def memory_room(root="/"):
-    """(bytes, what limits them): the memory this run may take, the less of what is free and what
-    the limit of a cgroup it is in leaves (a container's). `root` holds proc/ and sys/, for tests."""
-    root, found, cgroups = Path(root), [], []
-    with contextlib.suppress(OSError, ValueError):
-        meminfo = (root / "proc/meminfo").read_text().splitlines()
-        found += [(int(line.split()[1]) * 1024, "free") for line in meminfo if line.startswith("MemAvailable:")]
-        cgroups = (root / "proc/self/cgroup").read_text().splitlines()  # v2: "0::/path"; v1: "4:memory:/path"
-    for _, controllers, path in (line.split(":", 2) for line in cgroups):
-        v1 = "memory" in controllers.split(",")
-        base = root / "sys/fs/cgroup" / ("memory" if v1 else "")
-        names = ("memory.limit_in_bytes", "memory.usage_in_bytes") if v1 else ("memory.max", "memory.current")
-        for level in [base / path.lstrip("/"), *(base / path.lstrip("/")).parents] if v1 or not controllers else []:
-            with contextlib.suppress(OSError, ValueError):  # no such file, or "max": no limit
-                limit, used = (int((level / name).read_text()) for name in names)
-                if limit < 2 ** 60 and level.is_relative_to(base):  # v1's "no limit" is near 2**63
-                    found.append((max(limit - used, 0), f"the cgroup's limit ({level / names[0]})"))
-    return min(found, default=(None, None))
+    _asked[:] = [str(path) for path in paths if path]
 
 
 def child(command, **popen):
-    """subprocess.Popen for a child that ends with this run: a stop sends it SIGTERM, and if this
-    process dies any other way, the child sees that and stops itself (run_as_tool)."""
+    """subprocess.Popen for a child that ends with this run: a stop ends it, and if this dies, it sees that."""
     started = subprocess.Popen(command, env={**os.environ, PARENT: str(os.getpid())}, **popen)
     _children.append(started)
     return started
@@ -67,7 +48,7 @@ def _say(line):  # on stderr, without a lock that the main thread may hold
 
 
 def _files():
-    return "".join(f"; {path} was {'' if path in files.written else 'not '}written" for path in _asked)
+    return "".join(f"; {files.shown(path)} was {'' if path in files.written else 'not '}written" for path in _asked)
 
 
 class _Stdout:
@@ -91,16 +72,16 @@ class _Stdout:
             return call(*args)
         except OSError as error:
             _stdout_failed.append(error)
-            with open(os.devnull, "w") as devnull:
-                os.dup2(devnull.fileno(), self.stream.fileno())  # what is still buffered goes there
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())  # what is still buffered goes there
             if not _asked and len(_stdout_failed) == 1:
                 _exit(0)
 
 
 def _exit(status, stopped=False):
-    """Say how stdout failed, if it did; end the children; remove the temporary folder; and exit
-    at once (tearing TensorFlow down takes a second). A stop flushes nothing (the main thread may
-    hold stdout's lock), and its line is the last on stderr: TensorFlow may warn as its files go."""
+    """Say how stdout failed, end the children, remove the temporary folder, exit at once (not in a second,
+    as TensorFlow's teardown). A stop's line is the last on stderr; it flushes nothing (the main thread may)."""
+    if not stopped and not _leaving.acquire(blocking=False):
+        threading.Event().wait()  # a stop is under way: it exits
     with contextlib.suppress(OSError, ValueError):
         if stopped:
             os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
@@ -120,6 +101,8 @@ def _exit(status, stopped=False):
 
 def _stop(signum):
     """Stop for `signum`, whatever the main thread does; once a file being written is whole, say which exist."""
+    if not _leaving.acquire(blocking=False):
+        return  # the run is ending already, as if the signal had come a moment later
     files.writing.acquire()
     end_children()
     _say(SIGNALS[signum] + _files().replace("; ", ": ", 1))
@@ -139,10 +122,10 @@ def _watch_parent(parent):
 
 
 def run_as_tool(main):
-    """Run main() as a Unix tool, keeping this module's promises, and exit. In IPython or Jupyter
-    (%run) it only calls main() and returns what main returns: the session goes on."""
+    """Run main(flags of the command line) as a Unix tool, keeping this module's promises, and exit.
+    In IPython or Jupyter it only calls main, with %run's flags (not a kernel's own), and returns."""
     if "IPython" in sys.modules or sys.flags.interactive:
-        return main()
+        return main(sys.argv[1:] if Path(sys.argv[0]).name == Path(inspect.getfile(main)).name else [])
     sys.stdout = sys.stdout and _Stdout(sys.stdout)  # None: started with stdout closed
     if os.name == "posix":  # a signal's number goes down a pipe, whichever thread it reaches, to a thread
         read_end, write_end = os.pipe()  # that stops the run: Python calls a handler only between
@@ -158,7 +141,7 @@ def run_as_tool(main):
     os.environ["TMPDIR"] = tempfile.tempdir = _scratch[0]  # TensorFlow's files too, and the children's
     status = 0
     try:
-        main()
+        main(sys.argv[1:])
     except SystemExit as ended:  # sys.exit("why"): that line, and which files were written
         if isinstance(ended.code, str):
             _say(ended.code + _files())

@@ -30,11 +30,13 @@ to unload, which process.run_as_tool skips.
 import atexit
 import functools
 import importlib.metadata
+import logging
 import os
 import re
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
 INFO_LINE = rb"^I\d{4} [\d:.]+ +\d+ \S+\] "  # absl's format: I, date, time, thread, file:line]
@@ -115,9 +117,25 @@ def load():
         import keras
         import tensorflow
     except ImportError as error:
-        sys.exit(f"{error}: install the pinned requirements first (make demo, or "
-                 "pip install -r requirements.txt)")
+        sys.exit(f"{error}: {missing_hint()}")
     return {"keras": keras, "tf": tensorflow}
+
+
+def not_retracing(record):
+    """A logging filter: each run of a script builds its model, and so its tf.functions, anew, and a
+    notebook that runs one five times would be told that it retraces too often (TensorFlow counts by
+    the function's code). That warning goes; every other record of TensorFlow's logger stays."""
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+def missing_hint():
+    """What to do when TensorFlow or Keras is missing: use the project's .venv, where make demo made
+    one; else install the pinned requirements."""
+    venv = Path(__file__).resolve().parent / ".venv"
+    if (venv / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv.resolve():
+        return (f"this Python ({sys.executable}) is not the one make demo set up; run the command with "
+                f"{venv / 'bin' / 'python'}, or first: source {venv / 'bin' / 'activate'}")
+    return "install the pinned requirements first (make demo, or pip install -r requirements.txt)"
 
 
 class _OnFirstUse:
@@ -129,3 +147,4 @@ class _OnFirstUse:
 
 
 keras, tf = _OnFirstUse("keras"), _OnFirstUse("tf")
+logging.getLogger("tensorflow").addFilter(not_retracing)  # tf.get_logger() is this logger, once TensorFlow loads

@@ -8,21 +8,24 @@ import json
 import math
 import os
 import tempfile
-from contextlib import contextmanager
 
 import numpy as np
 
 import data
 import files
 
+PLOT_REQUIREMENTS = "pip install -r requirements-plot.txt"  # what can_draw needs: for --plot, experiments.py
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}  # --optimizer's choices, and how the report names them
 STATE_NAMES = {"carry": "state carried", "reset": "state reset"}  # the --state policies, as reports name them
 PAIRS = "{0,2}/{1,3}"  # the pairs that a model seeing only the current bit cannot split
 
 
+DIVERGED = 100.0  # nats: a loss above this (p of the true class under e**-100) is a run that blew up
+
+
 def diverged_at(losses):
-    """The first step whose loss is not a finite number (NaN, infinity), or None."""
-    return next((step for step, loss in enumerate(losses) if not math.isfinite(loss)), None)
+    """The first step whose loss is not a finite number (NaN, infinity) or above DIVERGED, or None."""
+    return next((step for step, loss in enumerate(losses) if not math.isfinite(loss) or loss > DIVERGED), None)
 
 
 def became(losses, step):
@@ -119,46 +122,97 @@ def can_draw():
     if "MPLCONFIGDIR" not in os.environ and not os.access(os.path.expanduser("~"), os.W_OK):
         os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="matplotlib-")
     try:
-        import matplotlib
+        import matplotlib  # noqa: F401  (no pyplot, so no backend: a file or a notebook, never a window)
     except ImportError:
         return False
-    matplotlib.use("Agg")  # draw to a file; no screen needed
     return True
 
 
-@contextmanager
-def picture(path, rows, columns, size, dpi, **subplots):
-    """A matplotlib figure of rows x columns panels, `with picture(...) as (figure, axes)`: drawn
-    in the block, then laid out and written to the PNG file `path` whole."""
+def new_figure(rows, columns, size, **subplots):
+    """A matplotlib Figure of rows x columns panels, and its axes (a 2-D array). No pyplot: nothing
+    global, and a notebook shows it once, where it is returned."""
     can_draw()
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    figure, axes = plt.subplots(rows, columns, figsize=size, squeeze=False, **subplots)
-    try:
-        yield figure, axes
-        figure.tight_layout()
-        png = io.BytesIO()
-        figure.savefig(png, format="png", dpi=dpi)
-        files.write_file(path, png.getvalue())
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=size, layout="constrained")
+    return figure, figure.subplots(rows, columns, squeeze=False, **subplots)
+
+
+def save_figure(figure, path, dpi=100):
+    """`figure` to the PNG file `path`, whole."""
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=dpi)
+    files.write_file(path, png.getvalue())
+
+
+def settings_line(summary):
+    """A run's settings, as a picture's title shows them."""
+    settings = summary["settings"]
+    return (f"lanes (batch {settings['batch_size']}, time {settings['seq_len']}, 1), {settings['layers']} x "
+            f"{settings['units']} LSTM, {STATE_NAMES[settings['state']]}\n{settings['steps']} steps, "
+            f"{OPTIMIZERS[settings['optimizer']]} {settings['learning_rate']:g}, seed {settings['seed']}")
+
+
+def _window(steps):
+    """Steps in the moving mean of a curve of `steps`: about a twentieth of them, 1 to 50."""
+    return max(1, min(50, steps // 20))
+
+
+def _smoothed(values):
+    """The mean of each _window of steps, at the step in its middle."""
+    window = _window(len(values))
+    middles = np.arange(len(values) - window + 1) + (window - 1) / 2
+    return middles, np.convolve(values, np.ones(window) / window, "valid")
+
+
+def _floors(axis, floors, best_name, near):
+    """The horizontal lines of a panel, labelled; the layout's best, where it lies on another line,
+    is said to lie there, and why."""
+    for (name, value), style in zip(floors.items(), ("C3:", "C1--", "C2-."), strict=True):
+        label = f"{name}: {value:.3f}"
+        if name == best_name and abs(value - floors[near]) < 0.01:
+            label += f",\nthe same as {near}: this layout\nshows no lane a bit's predecessor"
+        axis.axhline(value, color=style[:2], linestyle=style[2:], linewidth=1.5 if name == best_name else 1,
+                     label=label)
+
+
+def learning_curves(summaries):
+    """The learning curves of runs (their --report-json summaries) as a matplotlib Figure, a column a
+    run: training loss above, training accuracy below, each with the lines that bound it. A script
+    saves it (--plot); a notebook shows it."""
+    figure, axes = new_figure(2, len(summaries), (6.5 * len(summaries), 8.5), sharex="col")
+    for column, summary in enumerate(summaries):
+        loss_axis, accuracy_axis = axes[0][column], axes[1][column]
+        best, steps = summary["best_possible"], len(summary["loss_history"])
+        loss_axis.plot(summary["loss_history"], color="0.8", linewidth=0.6, label="loss at each step")
+        mean = f"mean of {_window(steps)} steps"
+        loss_axis.plot(*_smoothed(summary["loss_history"]), color="C0", linewidth=1.8, label=mean)
+        _floors(loss_axis, summary["loss_floors"], "best this layout allows", "current bit only (ln 2)")
+        end = _smoothed(summary["loss_history"])[1][-1]
+        gap = end - best["cross_entropy"]
+        loss_axis.annotate("at the best this layout allows:\nmore steps cannot help" if gap < 0.02 else
+                           f"{gap:.3f} above the best this layout allows" + (
+                               "\n(carried state: each batch starts from\nanother stream's; see --state reset)"
+                               if summary["settings"]["state"] == "carry" else ""),
+                           (steps - 1, end), xytext=(0.97, 0.55), textcoords="axes fraction", ha="right",
+                           fontsize="small", arrowprops=dict(arrowstyle="->", color="0.4"))
+        loss_axis.set_ylim(0, 2.4)
+        loss_axis.set_title(f"{summary['script']}: {settings_line(summary)}", fontsize="medium")
+        loss_axis.legend(loc="upper right", fontsize="small")
+        for values, name, color in ((summary["accuracy_history"], "four classes", "C0"),
+                                    (summary["current_bit_accuracy_history"], "current bit: {0,2} or {1,3}", "C4")):
+            accuracy_axis.plot(*_smoothed(values), color=color, linewidth=1.8, label=f"{name}, {mean}")
+        _floors(accuracy_axis, {"guessing": 0.25, "current bit only": 0.5,
+                                "best this layout allows": best["accuracy"]}, "best this layout allows",
+                "current bit only")
+        accuracy_axis.set_ylim(0, 1.05)
+        accuracy_axis.set_xlabel("training step")
+        accuracy_axis.legend(loc="lower right", fontsize="small")
+    axes[0][0].set_ylabel("training loss (cross-entropy, nats)")
+    axes[1][0].set_ylabel("training accuracy")
+    return figure
 
 
 def plot_curves(path, summaries):
-    """Training loss against steps, one panel a run, with the loss floors as lines."""
-    with picture(path, 1, len(summaries), (6 * len(summaries), 4.2), dpi=100, sharey=True) as (_, axes):
-        for axis, summary in zip(axes[0], summaries, strict=True):
-            loss = np.array(summary["loss_history"])
-            window = min(50, len(loss))
-            axis.plot(loss, color="0.8", linewidth=0.6, label="loss at each step")
-            axis.plot(np.arange(window - 1, len(loss)), np.convolve(loss, np.ones(window) / window, "valid"),
-                      color="C0", linewidth=1.8, label=f"mean of {window} steps")
-            for (name, value), style in zip(summary["loss_floors"].items(), ("C3:", "C1--", "C2-."), strict=True):
-                axis.axhline(value, color=style[:2], linestyle=style[2:], label=f"{name}: {value:.3f}")
-            settings = summary["settings"]
-            axis.set_title(f"{summary['script']}: lanes of (batch {settings['batch_size']}, "
-                           f"time {settings['seq_len']}, 1)")
-            axis.set_xlabel("training step")
-            axis.set_ylim(0, 2.3)  # room for the legend above the curve
-            axis.legend(loc="upper right", fontsize="small")
-        axes[0][0].set_ylabel("training loss (cross-entropy, nats)")
+    """learning_curves, to the PNG file `path`."""
+    save_figure(learning_curves(summaries), path)

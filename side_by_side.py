@@ -22,6 +22,7 @@ from pathlib import Path
 import broken_rnn
 import cli
 import fixed_rnn
+import memory
 import process
 import report
 
@@ -35,29 +36,44 @@ def parse_args(argv=None):
                         epilog="A flag left out keeps each script's own default (see fixed_rnn.py --help).")
     cli.add_training_flags(parser)  # no defaults: each script keeps its own
     cli.add_output_flags(parser, report="both reports ({script: its --report-json})", plot="both learning curves")
+    for flag in argv or []:
+        if flag.split("=")[0] in ("--batch-size", "--seq-len"):  # the one difference between the two columns
+            parser.error(f"{flag.split('=')[0]}: the layout is what the two scripts compare, so each keeps its own; "
+                         f"to try another, give it to broken_rnn.py or fixed_rnn.py alone")
     args = parser.parse_args(argv)
-    cli.refuse_without_room(parser, sum(memory_needed(script, args.units, args.layers) for script in SCRIPTS),
-                            "both scripts at once need", "use a smaller --units or --layers")
+    smallest = sum(memory_needed(script, 1, 1) for script in SCRIPTS)  # what no --units or --layers goes below
+    if why := memory.refusal(sum(memory_needed(script, args.units, args.layers) for script in SCRIPTS),
+                             "both scripts at once need", "use a smaller --units or --layers" if memory.refusal(
+                                 smallest, "") is None else "run broken_rnn.py and fixed_rnn.py one after the other"):
+        parser.error(why)
     process.asked(args.report_json, args.plot)
     return args
 
 
 def memory_needed(script, units=None, layers=None):
-    """What one run of `script` needs (cli.memory_needed), at its own shape, with its own units and
+    """What one run of `script` needs (memory.needed), at its own shape, with its own units and
     layers unless given."""
     settings = SCRIPTS[script]
-    return cli.memory_needed(settings.BATCH_SIZE, settings.SEQ_LEN, units or settings.UNITS, layers or settings.LAYERS)
+    return memory.needed(settings.BATCH_SIZE, settings.SEQ_LEN, units or settings.UNITS, layers or settings.LAYERS)
 
 
-def run_script(script, flags, folder):
+def run_script(script, flags, folder, progress=None):
     """Run a training script with `flags` as a child process that ends with this run; what it printed
-    on stdout and stderr, and its report (its --report-json, a file in `folder`). If it fails, so does
-    this run: with its own line where it refused its flags (exit status 2), else with what it said
-    and a line that names it."""
+    on stdout and stderr, and its report (its --report-json, a file in `folder`). Each step line it
+    prints goes to progress(line) as it comes. If it fails, so does this run: with its own line where
+    it refused its flags (exit status 2), else with what it said and a line that names it."""
     report_path = tempfile.mkstemp(dir=folder, prefix=Path(script).stem, suffix=".json")[1]
-    child = process.child([sys.executable, str(HERE / script), *flags, "--report-json", report_path], text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = child.communicate()
+    with tempfile.TemporaryFile("w+", dir=folder) as said:  # a file, not a pipe: it never fills up
+        child = process.child([sys.executable, str(HERE / script), *flags, "--report-json", report_path],
+                              text=True, stdout=subprocess.PIPE, stderr=said)
+        lines = []
+        for line in child.stdout:
+            lines.append(line)
+            if progress and line.startswith("step"):
+                progress(f"{script}: {line}")
+        child.wait()
+        said.seek(0)
+        out, err = "".join(lines), said.read()
     if child.returncode == 2 and err.strip():
         print(err.strip().splitlines()[-1], file=sys.stderr)
         sys.exit(2)
@@ -67,13 +83,13 @@ def run_script(script, flags, folder):
     return out, err, json.loads(Path(report_path).read_text())
 
 
-def run_all(runs, at_once, folder, progress=lambda done: done):
+def run_all(runs, at_once, folder, ended=lambda done: done, progress=None):
     """run_script each (script, flags) of `runs`, `at_once` at a time; what each gives, in order. The
-    first to fail ends the others, and this run. `progress` wraps the runs as they end."""
+    first to fail ends the others, and this run. `ended` wraps the runs as they end; `progress`: run_script's."""
     with ThreadPoolExecutor(at_once) as pool:
-        futures = [pool.submit(run_script, script, flags, folder) for script, flags in runs]
+        futures = [pool.submit(run_script, script, flags, folder, progress) for script, flags in runs]
         try:
-            for future in progress(as_completed(futures)):
+            for future in ended(as_completed(futures)):
                 future.result()
         except BaseException:
             for future in futures:
@@ -106,7 +122,10 @@ def main(argv=None):
     flags = [f"--{name.replace('_', '-')}={value}" for name, value in vars(args).items()
              if value is not None and name not in ("plot", "report_json")]
     with tempfile.TemporaryDirectory() as folder:  # inside this run's own $TMPDIR: see process.py
-        done = run_all([(script, flags) for script in SCRIPTS], len(SCRIPTS), folder)  # both at once, one a core
+        print(f"training {' and '.join(SCRIPTS)} at once; each says how far it is every {fixed_rnn.PRINT_EVERY} "
+              "steps, then both reports follow", file=sys.stderr, flush=True)
+        done = run_all([(script, flags) for script in SCRIPTS], len(SCRIPTS), folder,  # both at once, one a core
+                       progress=lambda line: print(line, end="", file=sys.stderr, flush=True))
     outputs, summaries = [out for out, _, _ in done], [summary for _, _, summary in done]
     sys.stderr.write("".join(err for _, err, _ in done))
     if args.report_json:  # the files first: a stdout that fails cannot lose them
@@ -115,6 +134,7 @@ def main(argv=None):
         report.plot_curves(args.plot, summaries)
     texts = (heading(script) + out for script, out in zip(SCRIPTS, outputs, strict=True))
     print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
+    return dict(zip(SCRIPTS, summaries, strict=True))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ makes each one:
                      --learning-rate 0.05; Ctrl-C 1.5 s after its lane map
   terminated         side_by_side.py, SIGTERM to its own pid once both          test_side_by_side
                      children run
+  lesson             lesson.py run top to bottom in a fresh kernel               test_lesson, test_process
+                     (tests/pasted.py's run_lesson): stdout is the notebook
 
 Each gets a $TMPDIR of its own (`Run.tmpdir`), and test_process checks that each shared run
 left it empty (`Runs.all`), as some of its own quick runs do. What a TensorFlow process costs
@@ -28,6 +30,7 @@ before it trains: [performance](../docs/performance.md#the-test-suite).
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +43,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import pasted
 import pytest
 
@@ -156,6 +160,16 @@ def signalled(script, *flags, signum, after, **how):
     return result
 
 
+def lesson():
+    """The lesson notebook, run as `make test` runs it (pasted.run_lesson), with a $TMPDIR of its own:
+    a Run whose stdout is the notebook it made, as JSON."""
+    folder, tmpdir = folders("lesson")
+    started = time.monotonic()
+    notebook = pasted.run_lesson(env={**ENVIRONMENT, "TMPDIR": str(tmpdir)})
+    return Run(["lesson.py", "(in a kernel)"], 0, nbformat.writes(notebook), "", folder, tmpdir,
+               started=started, took=time.monotonic() - started)
+
+
 def linked(script):
     """A symbolic link to `script` in a folder of its own, as a user's ~/bin would hold one."""
     link = Path(tempfile.mkdtemp(prefix="link-", dir=SCRATCH)) / script
@@ -184,6 +198,7 @@ PLANS = {  # runs.NAME: how it is made (the table above); the longest first
                                        "--units", 8, "--optimizer", "adam", "--learning-rate", 0.05,  # printed first
                                        when="lane map", after=1.5, report=True),
     "terminated": lambda: signalled("side_by_side.py", signum=signal.SIGTERM, after=0.5),
+    "lesson": lambda: lesson(),
 }
 
 
@@ -199,10 +214,20 @@ class Runs:
     lanes_examples: Run
     interrupted: Run
     terminated: Run
+    lesson: Run
 
     def all(self):
         """Every run made (broken and fixed are side_by_side's)."""
         return [getattr(self, name) for name in self.__dataclass_fields__ if name not in ("broken", "fixed")]
+
+
+PROGRESS = re.compile(r"^(training broken_rnn\.py and fixed_rnn\.py at once; .*|(broken|fixed)_rnn\.py: step +\d+ "
+                      r"\| loss \S+)\n", re.MULTILINE)  # what side_by_side.py says on stderr while they train
+
+
+def without_progress(stderr):
+    """side_by_side.py's stderr without its progress lines (PROGRESS): what else was said."""
+    return PROGRESS.sub("", stderr)
 
 
 def from_side_by_side(both, script):
@@ -214,8 +239,8 @@ def from_side_by_side(both, script):
                "fixed_rnn.py": fixed_text}
     folder, tmpdir = folders(Path(script).stem)
     (folder / "report.json").write_text(json.dumps(both.report[script]))
-    return Run([script, "(through side_by_side.py)"], both.returncode, printed[script], both.stderr, folder, tmpdir,
-               both.env)
+    return Run([script, "(through side_by_side.py)"], both.returncode, printed[script], without_progress(both.stderr),
+               folder, tmpdir, both.env)
 
 
 class FakeChild:
@@ -236,14 +261,24 @@ class FakeChild:
     def __init__(self, command, **popen):
         path = command[command.index("--report-json") + 1]
         self.script, self.flags = Path(command[1]).name, command[2:command.index("--report-json")]
+        self.said_to = popen["stderr"]  # a file, as run_script gives it
         if self.only and self.script != self.only:  # the other script: as FakeChild itself is set
             self.returncode, self.said, self.seconds = FakeChild.returncode, FakeChild.said, FakeChild.seconds
         if not self.returncode:
             Path(path).write_text(json.dumps({"script": self.script, **self.report(self.flags)}))
 
-    def communicate(self):
-        FakeChild.ended.wait(self.seconds)
-        return f"the report of {self.script}\n", self.said
+    @property
+    def stdout(self):
+        """What it prints, once it has run (its step line and its report); what it says goes to its stderr."""
+        if FakeChild.ended.wait(self.seconds):  # ended (end()) before it finished: it says nothing
+            return iter([])
+        self.said_to.write(self.said)
+        self.said_to.flush()
+        return iter([] if self.returncode else [f"step     0 | loss 1.0000 ({self.script})\n",
+                                                f"the report of {self.script}\n"])
+
+    def wait(self):
+        return self.returncode
 
 
 _started = {}  # runs.NAME: its future, from the moment the tests are collected

@@ -3,6 +3,7 @@
     python tests/pasted.py            # check every pasted block: runs every command (a minute or two)
     python tests/pasted.py --write    # ... and rewrite the blocks that drifted
     python tests/pasted.py --doctest  # only the >>> examples (the test suite runs them in its own process)
+    python tests/pasted.py --lesson   # only lesson.ipynb: run lesson.py in a kernel; --write keeps its outputs
 
 Two kinds of block are pasted output:
 
@@ -13,7 +14,10 @@ Two kinds of block are pasted output:
 
 Training output depends on the processor's architecture: see made_here() and MADE_ON.
 
-The test suite (tests/test_docs.py) checks both kinds on every `make test`. It runs the cheap
+The lesson notebook is pasted output too: lesson.ipynb is lesson.py (its text twin, in
+jupytext's percent format) with the outputs of a run top to bottom in a fresh kernel.
+
+The test suite (tests/test_docs.py, tests/test_lesson.py) checks them all on every `make test`. It runs the cheap
 commands itself, takes the output of those that load TensorFlow from the runs it makes anyway
 (tests/conftest.py), and runs the doctests (NumPy alone) in its own process.
 """
@@ -23,6 +27,7 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,8 +140,52 @@ def want_offset(block, example):
     return block.start + sum(map(len, lines[:first]))
 
 
+LESSON = ROOT / "lesson.py"  # the lesson's text: lesson.ipynb is it, with its outputs
+
+
+def run_lesson(env=None, timeout=600):
+    """lesson.py as a notebook, run top to bottom in a fresh kernel of this Python (environment `env` on
+    top of this one's), in the project folder; the kernel is shut down as Jupyter does, not killed."""
+    import jupytext
+    import nbclient
+    from jupyter_client.manager import KernelManager
+
+    notebook = jupytext.read(LESSON)
+    with tempfile.TemporaryDirectory() as sockets:  # talked to over local sockets, not TCP, and none left over
+        kernel = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+        kernel.start_kernel(cwd=str(ROOT), env={**os.environ, **(env or {})})
+        try:
+            nbclient.NotebookClient(notebook, km=kernel, timeout=timeout, record_timing=False).execute()
+        finally:
+            kernel.shutdown_kernel()
+    return notebook
+
+
+def shown(notebook):
+    """What a notebook shows as text, a cell at a time: its source, then each output's text (a picture
+    as its type alone: its pixels are the plotting library's)."""
+    def text(output):
+        if output.output_type == "stream":
+            return f"[{output.name}]\n{output.text}"
+        if output.output_type == "error":
+            return f"[error] {output.ename}: {output.evalue}"
+        return f"[{output.output_type}] " + ", ".join(sorted(output.data))
+    return [(cell.cell_type, cell.source, [text(output) for output in cell.get("outputs", [])])
+            for cell in notebook.cells]
+
+
 def main(argv):
     write, only_doctests = "--write" in argv, "--doctest" in argv
+    if "--lesson" in argv:
+        import jupytext
+
+        ran, kept = run_lesson(), jupytext.read(LESSON.with_suffix(".ipynb"))
+        if write:  # pictures and all
+            jupytext.write(ran, LESSON.with_suffix(".ipynb"))
+        if shown(ran) != shown(kept):
+            print("lesson.ipynb showed other output than a run of lesson.py today" + (": rewritten" if write else ""))
+            return 0 if write else 1
+        return 0
     if write and not only_doctests and not made_here():
         print(f"note: this is {platform.machine()}; the pasted training output was made on {MADE_ON[0]}. "
               "If training blocks are rewritten, set MADE_ON to this architecture.")

@@ -101,3 +101,22 @@ def test_every_bad_flag_is_refused_in_one_line(flags, parsers, capsys):
         out, err = capsys.readouterr()
         assert refused.value.code == 2, script
         assert len(err.splitlines()) == 1 and out == "", (script, err)
+
+
+def test_no_flag_is_abbreviated_and_a_mistyped_one_gets_the_nearest(parsers, capsys):
+    # argparse would read --step as --steps; a student's typo gets the flag they meant
+    for flags, meant in ((["--step", "300"], "--steps"), (["--stesp", "300"], "--steps"),
+                         (["--learning_rate=0.1"], "--learning-rate"), (["--unit", "8"], "--units")):
+        for script, parse_args in parsers.items():
+            with pytest.raises(SystemExit) as refused:
+                parse_args(flags)
+            err = capsys.readouterr().err
+            assert refused.value.code == 2 and f"did you mean {meant}?" in err and len(err.splitlines()) == 1, script
+
+
+def test_side_by_side_says_why_it_takes_no_layout_flag(capsys):
+    for flag in ("--batch-size", "--seq-len=7"):
+        with pytest.raises(SystemExit):
+            side_by_side.parse_args([flag, "7"] if "=" not in flag else [flag])
+        err = capsys.readouterr().err
+        assert "the layout is what the two scripts compare" in err and len(err.splitlines()) == 1, err

@@ -7,6 +7,7 @@ from conftest import ROOT, FakeChild, run
 
 import experiments
 import files
+import memory
 import process
 
 
@@ -41,7 +42,7 @@ def test_quick_writes_its_table_and_picture_before_it_prints(monkeypatch, tmp_pa
                                                                  write_file(path, data)])
     monkeypatch.setattr("builtins.print", lambda *args, **kwargs: said.append("printed"))
     experiments.main(["--quick", "--out", str(tmp_path)])
-    assert said == ["experiments.md", "experiments.json", "experiments.png", "printed", "printed"]
+    assert said[:3] == ["experiments.md", "experiments.json", "experiments.png"] and set(said[3:]) == {"printed"}
     page = (tmp_path / "experiments.md").read_text()
     saved = json.loads((tmp_path / "experiments.json").read_text())
     assert page == experiments.table(experiments.grouped(saved))  # the table its figures make
@@ -69,16 +70,24 @@ def test_what_it_would_write_is_checked_before_any_run(tmp_path):
 
 
 def test_too_many_runs_at_once_for_the_memory_are_refused(monkeypatch, capsys):
-    monkeypatch.setattr(process, "memory_room", lambda: (3 * 2 ** 30, "free"))  # 3 GiB free
+    monkeypatch.setattr(memory, "room", lambda: (3 * 2 ** 30, "free"))  # 3 GiB free
     with pytest.raises(SystemExit) as refused:
         experiments.parse_args(["--jobs", "36", "--out", "/tmp"])
     assert refused.value.code == 2
-    assert "36 runs at once need about 2" in capsys.readouterr().err  # 36 x 0.8 GiB; fewer --jobs
+    assert "36 runs at once need about 14.9 GiB" in capsys.readouterr().err  # 36 x 0.4 GiB; fewer --jobs
     assert experiments.parse_args(["--jobs", "2", "--out", "/tmp"]).jobs == 2
-    monkeypatch.setattr(process, "memory_room", lambda: (0.5 * 2 ** 30, "free"))
+    monkeypatch.setattr(memory, "room", lambda: (0.3 * 2 ** 30, "free"))
     with pytest.raises(SystemExit):
         experiments.parse_args(["--jobs", "1", "--quick"])
-    assert ": a run needs about 0.8 GiB of memory, and 0.5 GiB is free (see --help)" in capsys.readouterr().err
+    assert ": a run needs about 0.4 GiB of memory, and 0.3 GiB is free (see --help)" in capsys.readouterr().err
+
+
+def test_without_out_it_writes_into_a_new_folder(monkeypatch, tmp_path):
+    # never over the project's own docs/: a folder of its own, a new one each time
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments-1").mkdir()  # an earlier grid's
+    assert experiments.parse_args([]).out == "experiments-2" and (tmp_path / "experiments-2").is_dir()
+    assert experiments.parse_args(["--quick"]).out is None  # --quick writes nothing, unless told
 
 
 def test_an_empty_out_is_refused_not_read_as_the_default(capsys):

@@ -4,8 +4,8 @@ import ast
 from conftest import ROOT
 
 LAYERS = [  # from the bottom up: the task, the checks, what writes and runs, the report, the flags,
-    ("data",), ("lanes",), ("files",), ("process",), ("report",), ("cli",), ("quiet_tf",),  # the two scripts,
-    ("broken_rnn", "fixed_rnn"), ("side_by_side", "lanes_examples"), ("experiments",),  # the programs that run them
+    ("data",), ("lanes",), ("files", "memory"), ("process",), ("report",), ("cli",), ("quiet_tf",),  # the two scripts,
+    ("broken_rnn", "fixed_rnn"), ("side_by_side", "lanes_examples", "lesson"), ("experiments",),  # what runs them
 ]
 
 

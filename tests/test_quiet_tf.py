@@ -1,5 +1,6 @@
 """quiet_tf.py: quiet by design, and what must still get through: the install, the log settings,
 the filter."""
+import logging
 import os
 import re
 import subprocess
@@ -32,11 +33,25 @@ def test_every_platform_gets_exactly_one_tensorflow(platform):
 
 
 def test_tensorflow_errors_still_reach_the_user():
-    # TensorFlow refuses an unknown XLA flag with a fatal log line: nothing may swallow it. With the
-    # pinned install nothing filters stderr at all; where a filter runs, it passes such lines on
+    # TensorFlow refuses an unknown XLA flag with a fatal log line: the filter built for the installs
+    # that need one (the full wheel, or a release before 2.21) must pass it on
     fatal = b"F0000 00:00:1795787478.312104    5149 parse_flags_from_env.cc:234] Unknown flag in TF_XLA_FLAGS\n"
-    noise = quiet_tf.unhidden_noise()
-    assert noise is None or not noise.search(fatal)
+    for wheel, release in (("tensorflow", (2, 21)), ("tensorflow-cpu", (2, 16)), ("tensorflow", (2, 20))):
+        noise = quiet_tf.noise(wheel, release)
+        assert noise.search(b"I0000 00:00:1795787478.312104    5149 cuda_dnn.cc:8] some INFO\n")  # it filters,
+        assert not noise.search(fatal), (wheel, release)  # but not this
+    assert quiet_tf.noise("tensorflow-cpu", (2, 21)) is None  # the pinned install: no filter at all
+
+
+def test_running_a_script_again_in_one_process_is_not_called_retracing():
+    # each run builds its tf.functions anew (a notebook that runs a script five times): TensorFlow's
+    # warning about that is dropped from its logger, and its other records stay. (By hand: six
+    # tf.functions made in a loop print two such warnings without the filter, none with it)
+    logger = logging.getLogger("tensorflow")  # what tf.get_logger() returns
+    record = logger.makeRecord("tensorflow", logging.WARNING, __file__, 1, "5 out of the last 5 calls to "
+                               "<function main.<locals>.train at 0x7f> triggered tf.function retracing. ...", (), None)
+    assert not logger.filter(record)
+    assert logger.filter(logger.makeRecord("tensorflow", logging.WARNING, __file__, 1, "other", (), None))
 
 
 def test_an_empty_log_level_counts_as_none():

@@ -199,6 +199,7 @@ def test_the_verdict_never_calls_a_diverged_run_learned():
     learned = {"accuracy": 0.99, "current_bit_accuracy": 1.0}
     assert report.verdict(learned, [1.3, 0.1]) == "learned all four classes"
     assert report.verdict(learned, [1.3, math.inf, math.nan]).startswith("diverged: the loss became inf at step 1")
+    assert report.verdict(learned, [1.3, 2.9e28, 8.6e29]).startswith("diverged: the loss became 2.9e+28 at step 1")
 
 
 def test_one_step_is_one_step():

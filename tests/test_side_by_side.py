@@ -5,9 +5,10 @@ import signal
 import threading
 
 import pytest
-from conftest import ROOT, FakeChild, run
+from conftest import ROOT, FakeChild, run, without_progress
 
 import files
+import memory
 import process
 import report
 import side_by_side
@@ -27,7 +28,8 @@ def test_side_by_side_puts_them_one_after_the_other_when_columns_do_not_fit():
 
 def test_side_by_side_runs_both_scripts_and_fits_80_columns(runs):
     result = runs.side_by_side  # --plot --report-json, COLUMNS=80, through a link from another folder
-    assert result.returncode == 0 and result.stderr == ""
+    assert result.returncode == 0 and without_progress(result.stderr) == ""  # nothing but how far each is
+
     assert (result.folder / "both.png").read_bytes().startswith(b"\x89PNG")
     assert sorted(result.report) == ["broken_rnn.py", "fixed_rnn.py"]  # both reports, by script
     lines = result.stdout.splitlines()
@@ -36,6 +38,15 @@ def test_side_by_side_runs_both_scripts_and_fits_80_columns(runs):
     assert lines[0] == "== broken_rnn.py" and lines.count("== fixed_rnn.py") == 1
     assert lines.index("== fixed_rnn.py") > next(i for i, line in enumerate(lines) if "verdict:" in line)
     assert result.stdout.count("verdict:") == 2
+
+
+def test_it_shows_both_runs_advancing_as_they_train(runs):
+    # a person sees something at once, then each script's step lines as they come, not a blank screen
+    lines = runs.side_by_side.stderr.splitlines()
+    assert lines[0].startswith("training broken_rnn.py and fixed_rnn.py at once")
+    for script, alone in (("broken_rnn.py", runs.broken), ("fixed_rnn.py", runs.fixed)):
+        shown = [line.removeprefix(f"{script}: ") for line in lines if line.startswith(f"{script}: step")]
+        assert len(shown) == 10 and shown == [line for line in alone.stdout.splitlines() if line.startswith("step")]
 
 
 def test_every_program_runs_through_a_link_from_another_folder(tmp_path):
@@ -52,7 +63,8 @@ def test_sigterm_to_side_by_side_ends_its_children_too(runs):
     result = runs.terminated  # SIGTERM to its own pid, not to its process group
     assert len(result.children) == 2
     assert result.returncode == 128 + signal.SIGTERM
-    assert result.stderr == "terminated\n"  # nothing from the children: only the run that stops speaks
+    assert without_progress(result.stderr) == "terminated\n"  # nothing from the children: only the run that stops
+    assert result.stderr.endswith("terminated\n")  # speaks, and last
     assert [pid for pid in result.children if os.path.exists(f"/proc/{pid}")] == []
     assert os.listdir(result.tmpdir) == []  # its folder for the reports, gone with it
 
@@ -68,8 +80,8 @@ def test_its_files_are_written_before_it_prints(monkeypatch, tmp_path):
 
     monkeypatch.setattr(process, "child", FakeChild)
     monkeypatch.setattr(report, "write_json", write_json)
-    monkeypatch.setattr("builtins.print", lambda *args, **kwargs: said.append("printed"))
-    side_by_side.main(["--steps", "1", "--report-json", str(report_path)])
+    monkeypatch.setattr("builtins.print", lambda *args, file=None, **kwargs: file or said.append("printed"))
+    side_by_side.main(["--steps", "1", "--report-json", str(report_path)])  # (the progress goes to stderr)
     assert said == ["written", "printed"]
     assert json.loads(report_path.read_text()) == {"broken_rnn.py": {"script": "broken_rnn.py"},
                                                    "fixed_rnn.py": {"script": "fixed_rnn.py"}}
@@ -88,15 +100,20 @@ def test_a_script_that_refuses_its_flags_ends_it_without_waiting_for_the_other(m
     with pytest.raises(SystemExit) as ended:
         side_by_side.main(["--steps", "5"])
     assert ended.value.code == 2 and ended_children  # the other was ended, not waited for
-    assert capsys.readouterr().err == refusal
+    assert capsys.readouterr().err.endswith("\n" + refusal)  # after the line that says both start
 
 
 def test_both_scripts_must_fit_in_memory_at_once(monkeypatch, capsys):
-    # each alone fits in 1.5 GiB (about 0.8 GiB at the defaults), both at once do not
-    monkeypatch.setattr(process, "memory_room", lambda: (1.5 * 2 ** 30, "free"))
-    assert max(side_by_side.memory_needed(script) for script in side_by_side.SCRIPTS) < 1.5 * 2 ** 30
+    # each alone fits in 0.6 GiB (about 0.4 GiB at the defaults), both at once do not, at any model size
+    monkeypatch.setattr(memory, "room", lambda: (0.6 * 2 ** 30, "free"))
+    assert max(side_by_side.memory_needed(script) for script in side_by_side.SCRIPTS) < 0.6 * 2 ** 30
     with pytest.raises(SystemExit) as ended:
         side_by_side.parse_args([])
     assert ended.value.code == 2
-    assert ": both scripts at once need about 1.6 GiB of memory, and 1.5 GiB is free: use a smaller --units or " \
-           "--layers (see --help)\n" in capsys.readouterr().err
+    assert ": both scripts at once need about 0.8 GiB of memory, and 0.6 GiB is free: run broken_rnn.py and " \
+           "fixed_rnn.py one after the other (see --help)\n" in capsys.readouterr().err
+    # a smaller model is the way out only where the smallest fits
+    monkeypatch.setattr(memory, "room", lambda: (1.0 * 2 ** 30, "free"))
+    with pytest.raises(SystemExit):
+        side_by_side.parse_args(["--units", "512", "--layers", "8"])
+    assert "and 1.0 GiB is free: use a smaller --units or --layers (see --help)\n" in capsys.readouterr().err
