@@ -30,7 +30,8 @@ def asked(*paths):
 
 
 def child(command, **popen):
-    """subprocess.Popen for a child that ends with this run: a stop ends it, and if this dies, it sees that."""
+    """subprocess.Popen for a child that ends with this run: a stop sends it SIGTERM, and if this
+    process dies any other way (SIGKILL), the child sees that and stops itself (run_as_tool)."""
     started = subprocess.Popen(command, env={**os.environ, PARENT: str(os.getpid())}, **popen)
     _children.append(started)
     return started
@@ -78,8 +79,9 @@ class _Stdout:
 
 
 def _exit(status, stopped=False):
-    """Say how stdout failed, end the children, remove the temporary folder, exit at once (not in a second,
-    as TensorFlow's teardown). A stop's line is the last on stderr; it flushes nothing (the main thread may)."""
+    """Say how stdout failed, if it did; end the children; remove the temporary folder; and exit at once,
+    skipping the second that tearing TensorFlow down takes. A stop flushes nothing (the main thread may
+    hold stdout's lock), and its line is the last on stderr: TensorFlow may warn as its files go."""
     if not stopped and not _leaving.acquire(blocking=False):
         threading.Event().wait()  # a stop is under way: it exits
     with contextlib.suppress(OSError, ValueError):
@@ -100,7 +102,8 @@ def _exit(status, stopped=False):
 
 
 def _stop(signum):
-    """Stop for `signum`, whatever the main thread does; once a file being written is whole, say which exist."""
+    """Stop the run for `signum`, whatever the main thread is doing: once a file being written is
+    whole, the children end, and one line says which files exist."""
     if not _leaving.acquire(blocking=False):
         return  # the run is ending already, as if the signal had come a moment later
     files.writing.acquire()
