@@ -96,9 +96,12 @@ def _exit(status, stopped=False):
             _say(f"{Path(sys.argv[0]).name}: stdout failed ({_stdout_failed[0].strerror}), so the output "
                  f"stopped{_files()}")
             status = 1
-    end_children()
-    shutil.rmtree(*_scratch, ignore_errors=True)
-    os._exit(status)
+    try:
+        end_children()
+        for folder in _scratch:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:  # whatever happens on the way, the process leaves
+        os._exit(status)
 
 
 def _stop(signum):
@@ -120,7 +123,7 @@ def _wait_for_signals(read_end):
 
 def _watch_parent(parent):
     while os.getppid() == parent:
-        time.sleep(0.5)
+        time.sleep(0.1)
     os.kill(os.getpid(), signal.SIGTERM)  # as a parent that stopped would have asked
 
 
@@ -130,6 +133,8 @@ def run_as_tool(main):
     if "IPython" in sys.modules or sys.flags.interactive:
         return main(sys.argv[1:] if Path(sys.argv[0]).name == Path(inspect.getfile(main)).name else [])
     sys.stdout = sys.stdout and _Stdout(sys.stdout)  # None: started with stdout closed
+    _scratch.append(tempfile.mkdtemp(prefix=f"{Path(sys.argv[0]).stem}-"))  # first: a stop removes it
+    os.environ["TMPDIR"] = tempfile.tempdir = _scratch[0]  # TensorFlow's files too, and the children's
     if os.name == "posix":  # a signal's number goes down a pipe, whichever thread it reaches, to a thread
         read_end, write_end = os.pipe()  # that stops the run: Python calls a handler only between
         os.set_blocking(write_end, False)  # calls, and one compiled call can take minutes
@@ -138,10 +143,8 @@ def run_as_tool(main):
             if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup's SIGHUP stays ignored
                 signal.signal(signum, lambda *_: None)  # the thread acts
         threading.Thread(target=_wait_for_signals, args=(read_end,), daemon=True).start()
-    if os.environ.get(PARENT) == str(os.getppid()):  # a child of `child`
-        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    _scratch.append(tempfile.mkdtemp(prefix=f"{Path(sys.argv[0]).stem}-"))
-    os.environ["TMPDIR"] = tempfile.tempdir = _scratch[0]  # TensorFlow's files too, and the children's
+    if parent := os.environ.pop(PARENT, None):  # a child of `child`: ends with it, also one already gone
+        threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
     status = 0
     try:
         main(sys.argv[1:])

@@ -10,14 +10,14 @@ makes each one:
                      another folder, run from there; COLUMNS=80
   broken, fixed      what side_by_side.py printed and wrote for each script,    test_rnn, test_docs
                      as that script's own Run
-  broken_one_lane    broken_rnn.py --batch-size 1 --seq-len 50, matplotlib      test_rnn, test_docs
-                     unimportable
+  broken_one_lane    broken_rnn.py --batch-size 1 --seq-len 50 --optimizer adam  test_rnn, test_docs
+                     --steps 300, matplotlib unimportable
   fixed_reset        fixed_rnn.py --state reset; TF_CPP_MIN_LOG_LEVEL=0 (all    test_rnn, test_docs,
                      of TensorFlow's log: stderr alone)                         test_quiet_tf
   lanes_examples     lanes_examples.py --report-json                            test_lanes_examples, test_docs
   interrupted        fixed_rnn.py --batch-size 1 --seq-len 100000               test_process, test_rnn
                      --eval-positions 1 --units 8 --optimizer adam
-                     --learning-rate 0.05; Ctrl-C 1.5 s after its lane map
+                     --learning-rate 0.05; Ctrl-C 0.5 s after its lane map
   terminated         side_by_side.py, SIGTERM to its own pid once both          test_side_by_side
                      children run
   lesson             lesson.py run top to bottom in a fresh kernel               test_lesson, test_process
@@ -188,7 +188,8 @@ def no_matplotlib():
 PLANS = {  # runs.NAME: how it is made (the table above); the longest first
     "side_by_side": lambda: run(linked("side_by_side.py"), "--plot", "FOLDER/both.png", report=True,
                                 cwd=SCRATCH, env={"COLUMNS": "80"}),  # a common width, too narrow for columns
-    "broken_one_lane": lambda: run("broken_rnn.py", "--batch-size", 1, "--seq-len", 50, report=True,
+    "broken_one_lane": lambda: run("broken_rnn.py", "--batch-size", 1, "--seq-len", 50, "--optimizer", "adam",
+                                   "--steps", 300, report=True,
                                    env={"PYTHONPATH": no_matplotlib()}),
     "fixed_reset": lambda: run("fixed_rnn.py", "--state", "reset", report=True,
                                env={"TF_CPP_MIN_LOG_LEVEL": "0"}),  # and TensorFlow's whole log asked for
@@ -196,7 +197,7 @@ PLANS = {  # runs.NAME: how it is made (the table above); the longest first
     # a run whose every compiled call takes minutes, stopped in the middle of one
     "interrupted": lambda: interrupted("fixed_rnn.py", "--batch-size", 1, "--seq-len", 100_000, "--eval-positions", 1,
                                        "--units", 8, "--optimizer", "adam", "--learning-rate", 0.05,  # printed first
-                                       when="lane map", after=1.5, report=True),
+                                       when="lane map", after=0.5, report=True),
     "terminated": lambda: signalled("side_by_side.py", signum=signal.SIGTERM, after=0.5),
     "lesson": lambda: lesson(),
 }
