@@ -41,10 +41,10 @@ def parse_args(argv=None):
             parser.error(f"{flag.split('=')[0]}: the layout is what the two scripts compare, so each keeps its own; "
                          f"to try another, give it to broken_rnn.py or fixed_rnn.py alone")
     args = parser.parse_args(argv)
-    smallest = sum(memory_needed(script, 1, 1) for script in SCRIPTS)  # what no --units or --layers goes below
-    if why := memory.refusal(sum(memory_needed(script, args.units, args.layers) for script in SCRIPTS),
-                             "both scripts at once need", "use a smaller --units or --layers" if memory.refusal(
-                                 smallest, "") is None else "run broken_rnn.py and fixed_rnn.py one after the other"):
+    needed = sum(memory_needed(script, args.units, args.layers) for script in SCRIPTS)
+    smaller_fits = memory.refusal(sum(memory_needed(script, 1, 1) for script in SCRIPTS), "") is None
+    if why := memory.refusal(needed, "both scripts at once need", "use a smaller --units or --layers" if smaller_fits
+                             else "run broken_rnn.py and fixed_rnn.py one after the other"):
         parser.error(why)
     process.asked(args.report_json, args.plot)
     return args
