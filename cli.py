@@ -14,6 +14,7 @@ import report
 
 MIN_BATCH, MAX_BATCH = max(data.PROBE_POSITIONS) + 1, 100_000  # positions a batch: the probe reads up to 5
 MAX_EVAL = 1_000_000  # held-out positions, at most: 100 times the default
+ALIASES = {"--lr": "--learning-rate", "--epochs": "--steps", "--hidden-size": "--units", "--batch": "--batch-size"}
 MAX_UNITS, MAX_LAYERS, MAX_SEED = 1024, 16, 2 ** 32 - 1  # NumPy's and Keras's seeds take 32 bits
 
 
@@ -28,8 +29,10 @@ class Parser(argparse.ArgumentParser):
         return super().parse_known_args([] if args is None else args, namespace)
 
     def error(self, message):
-        if message.startswith("unrecognized arguments: ") and (near := difflib.get_close_matches(
-                message.split()[2].split("=")[0], [f for action in self._actions for f in action.option_strings], 1)):
+        flags = [flag for action in self._actions for flag in action.option_strings]
+        typed = message.split()[2].split("=")[0] if message.startswith("unrecognized arguments: ") else None
+        if near := ([ALIASES[typed]] if ALIASES.get(typed) in flags else difflib.get_close_matches(typed, flags, 1)
+                    if typed else None):
             message += f": did you mean {near[0]}?"
         print(f"{self.prog}: {message} (see --help)", file=sys.stderr, flush=True)
         sys.exit(2)

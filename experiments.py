@@ -36,6 +36,7 @@ MODELS = {  # what people try first when an LSTM is stuck: a bigger model, Adam,
     "big: 32 units x 2 layers, Adam 0.01": ("--units", "32", "--optimizer", "adam"),
     "long: the seed's, 10,000 steps": ("--steps", "10000"),
 }
+SHORT = dict(zip(MODELS, ("the seed's", "32 units, Adam", "10,000 steps"), strict=True))  # as the picture says
 SEEDS = (0, 1, 2)
 QUICK = {"models": list(MODELS)[:1], "states": list(report.STATE_NAMES)[:1], "seeds": SEEDS[:1],
          "steps": 20, "eval_positions": 100}  # a smoke test, not a result
@@ -131,9 +132,9 @@ def draw(path, rows):
                 spread = 2 * np.sqrt(best[measure] * (1 - best[measure]) / positions)
                 axis.axhspan(best[measure] - spread, best[measure] + spread, color="C2", alpha=0.2,
                              label=f"its chance spread over {positions:,} positions (2 standard deviations)")
-            axis.set_xticks(range(len(mine)), [f"{key[1].split(':')[0]}\n{key[2]}" for key in mine], fontsize=8)
+            axis.set_xticks(range(len(mine)), [f"{SHORT[key[1]]}\n{key[2]}" for key in mine], fontsize=8)
             axis.set_ylabel(label)
-            axis.set_title(f"{SCRIPTS[script]}: best {best[measure]:.4f}")
+            axis.set_title(f"{SCRIPTS[script]}: {'best' if row == 0 else 'lowest'} allowed {best[measure]:.4f}")
     handles, labels = axes[0][0].get_legend_handles_labels()
     shown = dict(zip(labels, handles, strict=True))  # each label once
     figure.legend(shown.values(), shown.keys(), loc="outside lower center", ncols=2, fontsize="small")

@@ -160,7 +160,8 @@ def main(argv=None):
     held_out = report.held_out_summary(np.concatenate(probabilities), data.labels(streams).ravel())
 
     summary = dict(
-        script=os.path.basename(__file__), title=TITLE, settings=settings,
+        script=os.path.basename(globals().get("__file__", "notebook")),  # pasted into a notebook: no file
+        title=TITLE, settings=settings,
         loss_history=losses, accuracy_history=[accuracy for accuracy, _ in accuracies],
         current_bit_accuracy_history=[current_bit for _, current_bit in accuracies],
         probe=dict(pattern=data.PROBE_PATTERN, positions=data.PROBE_POSITIONS,

@@ -163,7 +163,8 @@ class LayoutCheck(_Judged):
 
     def __str__(self):
         n_lanes, n_steps = self.lane_map.shape
-        return (f"check_layout: {n_lanes} lanes x {n_steps} time steps\n" + _window_line(self.window)
+        return (f"check_layout: {_count(n_lanes, 'lane')} x {_count(n_steps, 'time step')}\n"
+                + _window_line(self.window)
                 + self.lane_lines()
                 + _padding_line(int(self.padding.sum()))
                 + f"lanes that count up by one: {int(self.in_order.sum())} of {n_lanes}\n"

@@ -122,9 +122,10 @@ for name, run in (("broken", broken), ("fixed", fixed)):
 #
 # Replace the function below with the way your code lays a stream out, and the number of
 # positions with one that fits it. `check_layout` says whether every lane counts up by one, and
-# if not, what went wrong and how to fix it. Try `positions.reshape(50, 2, 1)`, a transpose, or
-# your own code (`lanes.check_batches` checks a whole pipeline; `lanes.check_model` a model:
-# `docs/lanes.md`).
+# if not, what went wrong and how to fix it. It reads the first axis as the lanes: where your
+# model reads time first, as the question's did, add `time_major=True`, as in section 2. Try
+# `positions.reshape(50, 2, 1)`, a transpose, or your own code (`lanes.check_batches` checks a
+# whole pipeline; `lanes.check_model` a model: `docs/lanes.md`).
 
 # %%
 def my_layout(positions):

@@ -190,13 +190,15 @@ def learning_curves(summaries):
         _floors(loss_axis, summary["loss_floors"], "best this layout allows", "current bit only (ln 2)")
         end = _smoothed(summary["loss_history"])[1][-1]
         gap = end - best["cross_entropy"]
-        loss_axis.annotate("at the best this layout allows:\nmore steps cannot help" if gap < 0.02 else
-                           f"{gap:.3f} above the best this layout allows" + (
-                               "\n(carried state: each batch starts from\nanother stream's; see --state reset)"
-                               if summary["settings"]["state"] == "carry" else ""),
-                           (steps - 1, end), xytext=(0.97, 0.55), textcoords="axes fraction", ha="right",
-                           fontsize="small", arrowprops=dict(arrowstyle="->", color="0.4"))
-        loss_axis.set_ylim(0, 2.4)
+        why = ("at the best this layout allows:\nmore steps cannot help" if gap < 0.02 else
+               f"{gap:.3f} above the best this layout allows:\n" + (
+                   "the carried state, each batch starting from\nanother stream's (see --state reset)"
+                   if summary["verdict"].startswith("learned") and summary["settings"]["state"] == "carry"
+                   else "not there yet; more steps may help"))
+        loss_axis.annotate(why, (steps - 1, end), xytext=(0.97, 0.4), textcoords="axes fraction", ha="right",
+                           va="center", fontsize="small", arrowprops=dict(arrowstyle="->", color="0.4"),
+                           bbox=dict(boxstyle="round", facecolor="white", edgecolor="0.8"))
+        loss_axis.set_ylim(0, 2.9)  # room above ln 4 for the legend
         loss_axis.set_title(f"{summary['script']}: {settings_line(summary)}", fontsize="medium")
         loss_axis.legend(loc="upper right", fontsize="small")
         for values, name, color in ((summary["accuracy_history"], "four classes", "C0"),
@@ -205,9 +207,10 @@ def learning_curves(summaries):
         _floors(accuracy_axis, {"guessing": 0.25, "current bit only": 0.5,
                                 "best this layout allows": best["accuracy"]}, "best this layout allows",
                 "current bit only")
-        accuracy_axis.set_ylim(0, 1.05)
+        accuracy_axis.set_ylim(-0.55, 1.05)  # room below 0 for the legend, under every curve
+        accuracy_axis.set_yticks(np.linspace(0, 1, 6))
         accuracy_axis.set_xlabel("training step")
-        accuracy_axis.legend(loc="lower right", fontsize="small")
+        accuracy_axis.legend(loc="lower right", fontsize="small", ncols=2)
     axes[0][0].set_ylabel("training loss (cross-entropy, nats)")
     axes[1][0].set_ylabel("training accuracy")
     return figure

@@ -185,6 +185,7 @@ def main(argv):
         if shown(ran) != shown(kept):
             print("lesson.ipynb showed other output than a run of lesson.py today" + (": rewritten" if write else ""))
             return 0 if write else 1
+        print("lesson.ipynb shows what a run of lesson.py shows today" + (" (rewritten)" if write else ""))
         return 0
     if write and not only_doctests and not made_here():
         print(f"note: this is {platform.machine()}; the pasted training output was made on {MADE_ON[0]}. "

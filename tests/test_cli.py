@@ -106,7 +106,8 @@ def test_every_bad_flag_is_refused_in_one_line(flags, parsers, capsys):
 def test_no_flag_is_abbreviated_and_a_mistyped_one_gets_the_nearest(parsers, capsys):
     # argparse would read --step as --steps; a student's typo gets the flag they meant
     for flags, meant in ((["--step", "300"], "--steps"), (["--stesp", "300"], "--steps"),
-                         (["--learning_rate=0.1"], "--learning-rate"), (["--unit", "8"], "--units")):
+                         (["--learning_rate=0.1"], "--learning-rate"), (["--unit", "8"], "--units"),
+                         (["--lr", "0.1"], "--learning-rate"), (["--epochs", "5"], "--steps")):
         for script, parse_args in parsers.items():
             with pytest.raises(SystemExit) as refused:
                 parse_args(flags)
