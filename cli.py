@@ -29,11 +29,11 @@ class Parser(argparse.ArgumentParser):
         return super().parse_known_args([] if args is None else args, namespace)
 
     def error(self, message):
-        flags = [flag for action in self._actions for flag in action.option_strings]
-        typed = message.split()[2].split("=")[0] if message.startswith("unrecognized arguments: ") else None
-        if near := ([ALIASES[typed]] if ALIASES.get(typed) in flags else difflib.get_close_matches(typed, flags, 1)
-                    if typed else None):
-            message += f": did you mean {near[0]}?"
+        if message.startswith("unrecognized arguments: "):
+            flags = [flag for action in self._actions for flag in action.option_strings]
+            typed = message.split()[2].split("=")[0]
+            near = [ALIASES[typed]] if ALIASES.get(typed) in flags else difflib.get_close_matches(typed, flags, 1)
+            message += f": did you mean {near[0]}?" if near else ""
         print(f"{self.prog}: {message} (see --help)", file=sys.stderr, flush=True)
         sys.exit(2)
 

@@ -23,11 +23,11 @@ def writable(path):
     if not path or path.endswith("/") or os.path.exists(path) and not os.path.isfile(path):
         return f"expected a regular file, got {path!r}"
     real = os.path.realpath(path)  # a symbolic link is written through
-    folder = os.stat(os.path.dirname(real)) if os.path.isdir(os.path.dirname(real)) else None
     try:
         if os.path.exists(real):
             os.close(os.open(real, os.O_WRONLY))
             tempfile.TemporaryFile(dir=os.path.dirname(real)).close()
+            folder = os.stat(os.path.dirname(real))
             if folder.st_mode & stat.S_ISVTX and os.geteuid() not in (0, folder.st_uid, os.stat(real).st_uid):
                 return f"cannot replace {shown(path)}: its folder is sticky (as /tmp), and neither is yours"
         else:

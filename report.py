@@ -186,9 +186,10 @@ def learning_curves(summaries):
         best, steps = summary["best_possible"], len(summary["loss_history"])
         loss_axis.plot(summary["loss_history"], color="0.8", linewidth=0.6, label="loss at each step")
         mean = f"mean of {_window(steps)} steps"
-        loss_axis.plot(*_smoothed(summary["loss_history"]), color="C0", linewidth=1.8, label=mean)
+        middles, means = _smoothed(summary["loss_history"])
+        loss_axis.plot(middles, means, color="C0", linewidth=1.8, label=mean)
         _floors(loss_axis, summary["loss_floors"], "best this layout allows", "current bit only (ln 2)")
-        end = _smoothed(summary["loss_history"])[1][-1]
+        end = means[-1]
         gap = end - best["cross_entropy"]
         why = ("at the best this layout allows:\nmore steps cannot help" if gap < 0.02 else
                f"{gap:.3f} above the best this layout allows:\n" + (

@@ -126,15 +126,15 @@ def main(argv=None):
               "steps, then both reports follow", file=sys.stderr, flush=True)
         done = run_all([(script, flags) for script in SCRIPTS], len(SCRIPTS), folder,  # both at once, one a core
                        progress=lambda line: print(line, end="", file=sys.stderr, flush=True))
-    outputs, summaries = [out for out, _, _ in done], [summary for _, _, summary in done]
     sys.stderr.write("".join(err for _, err, _ in done))
+    both = {script: summary for script, (_, _, summary) in zip(SCRIPTS, done, strict=True)}
     if args.report_json:  # the files first: a stdout that fails cannot lose them
-        report.write_json(args.report_json, dict(zip(SCRIPTS, summaries, strict=True)))
+        report.write_json(args.report_json, both)
     if args.plot:
-        report.plot_curves(args.plot, summaries)
-    texts = (heading(script) + out for script, out in zip(SCRIPTS, outputs, strict=True))
+        report.plot_curves(args.plot, list(both.values()))
+    texts = (heading(script) + out for script, (out, _, _) in zip(SCRIPTS, done, strict=True))
     print(side_by_side(*texts, shutil.get_terminal_size().columns), end="")
-    return dict(zip(SCRIPTS, summaries, strict=True))
+    return both
 
 
 if __name__ == "__main__":

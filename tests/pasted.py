@@ -161,7 +161,7 @@ def run_lesson(env=None, timeout=600):
     return notebook
 
 
-def shown(notebook):
+def notebook_text(notebook):
     """What a notebook shows as text, a cell at a time: its source, then each output's text (a picture
     as its type alone: its pixels are the plotting library's)."""
     def text(output):
@@ -182,7 +182,7 @@ def main(argv):
         ran, kept = run_lesson(), jupytext.read(LESSON.with_suffix(".ipynb"))
         if write:  # pictures and all
             jupytext.write(ran, LESSON.with_suffix(".ipynb"))
-        if shown(ran) != shown(kept):
+        if notebook_text(ran) != notebook_text(kept):
             print("lesson.ipynb showed other output than a run of lesson.py today" + (": rewritten" if write else ""))
             return 0 if write else 1
         print("lesson.ipynb shows what a run of lesson.py shows today" + (" (rewritten)" if write else ""))

@@ -31,7 +31,7 @@ def test_its_text_twin_is_the_same_lesson():
 @SAME_ARCHITECTURE
 def test_the_stored_outputs_are_what_it_shows_today(runs):
     # what a student reads without running it: python tests/pasted.py --lesson --write regenerates it
-    assert pasted.shown(ran(runs)) == pasted.shown(jupytext.read(STORED))
+    assert pasted.notebook_text(ran(runs)) == pasted.notebook_text(jupytext.read(STORED))
 
 
 def test_a_changed_output_is_caught():
@@ -40,4 +40,4 @@ def test_a_changed_output_is_caught():
         output.get("text", "") for output in cell.get("outputs", [])))
     output = next(output for output in cell.outputs if "verdict: learned" in output.get("text", ""))
     output.text = output.text.replace("0.9908", "0.9909")
-    assert pasted.shown(notebook) != pasted.shown(jupytext.read(STORED))
+    assert pasted.notebook_text(notebook) != pasted.notebook_text(jupytext.read(STORED))

@@ -89,6 +89,14 @@ def test_in_a_notebook_a_kernels_own_flags_never_reach_the_program(tmp_path):
 
 
 # --- children -----------------------------------------------------------------------------------
+def running(pid):
+    """Is process `pid` there, and not a zombie waiting for its parent to read its status?"""
+    try:
+        return open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
 def children_of(pid):
     return [int(child) for task in os.listdir(f"/proc/{pid}/task")
             for child in open(f"/proc/{pid}/task/{task}/children").read().split()]
@@ -104,11 +112,9 @@ def test_children_end_with_their_parent_even_when_it_is_killed():
     started.kill()
     finish((started, result))
     deadline = time.monotonic() + 60  # a bound for a hung test, not a speed to meet
-    while any(os.path.exists(f"/proc/{pid}") and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]
-              for pid in children) and time.monotonic() < deadline:
+    while any(map(running, children)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in children if os.path.exists(f"/proc/{pid}")
-                and "Z" not in open(f"/proc/{pid}/stat").read().split()[2]]
+    assert not [pid for pid in children if running(pid)]
 
 
 # --- stdout: a closed pipe, a full disk ----------------------------------------------------------
