@@ -16,7 +16,7 @@ A model that sees only the current bit can tell {0, 2} from {1, 3} and nothing m
     [0, 0, 1, 2, 1, 3]
 
 Where the stream's positions land in the RNN's input, and what that allows a model to learn,
-is lanes.py's business.
+is the lanes package's business.
 """
 import numpy as np
 

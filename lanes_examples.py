@@ -1,9 +1,9 @@
-"""The forms the layout bug takes in real code, each broken and then fixed, checked with lanes.py.
+"""The forms the layout bug takes in real code, each broken and then fixed, checked with lanes.
 
     python lanes_examples.py                      # every form: both checks' reports
     python lanes_examples.py windows targets      # some of them (names: see --help)
 
-Each form is a function that returns lanes.py's check of the broken code and of the fixed
+Each form is a function that returns lanes' check of the broken code and of the fixed
 code, so that you can read it next to your own. The layout forms need NumPy alone; the
 pipeline forms use tf.data and Keras, the model forms Keras layers. PyTorch is no
 dependency: its DataLoader yields [inputs, targets] lists, and `loader` stands in for it

@@ -6,7 +6,7 @@
     nox -s colab                                 # Google Colab's: needs python3.13 on PATH
 
 `pinned` installs requirements.txt and runs both scripts with FLAGS, and lanes_examples.py
-(every form of the bug through lanes.py's checks). Each `tensorflow` session installs one
+(every form of the bug through lanes' checks). Each `tensorflow` session installs one
 TensorFlow wheel instead (the CPU-only wheel of each release, and the full 2.21 wheel), runs
 the same, and fails unless stderr is empty and stdout is byte for byte what `pinned` printed.
 `colab` does the same on Google Colab's stack, then runs side_by_side.py through IPython's

@@ -1,7 +1,7 @@
 """What both training scripts share after the model: the printed report, its JSON copy and
 the learning curve (experiments.py draws its picture the same way, through `picture`).
 Nothing here knows which layout it is reporting on: each script prints its own lane map,
-through lanes.py.
+through lanes.
 """
 import io
 import json

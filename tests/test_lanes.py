@@ -1,4 +1,4 @@
-"""lanes.py: the lane map, the best a layout allows, and the three checks on user code."""
+"""lanes: the lane map, the best a layout allows, and the three checks on user code."""
 import importlib.util
 import math
 import subprocess
@@ -694,7 +694,7 @@ def test_bfloat16_positions_are_exact_only_below_256():
 # --- the rule over every check: nothing at chance is ever ok --------------------------------
 def at_chance(check):
     """What the check's own figures say: the best accuracy is no better than the current element's alone.
-    (lanes._at_chance says the same; it is written out here so that the test of the rule taken out,
+    (lanes.verdicts.at_chance says the same; it is written out here so that the test of the rule taken out,
     which replaces that one, still knows what is at chance.)"""
     return check.best["accuracy"] - check.chance["accuracy"] < lanes.AT_CHANCE
 
@@ -800,14 +800,14 @@ def test_the_property_fails_when_the_rule_is_taken_out(name, monkeypatch):
     # decide; and a model's ok rows no longer ask that each output read its own step and the one
     # before (a private rule: a mutation test must reach the rule it takes out). The property must
     # then find an input it calls ok (no shrinking: any one will do)
-    monkeypatch.setattr(lanes, "AT_CHANCE", -math.inf)
-    monkeypatch.setattr(lanes, "_reads_own_and_previous", lambda check: bool(check.probed.all()))
+    monkeypatch.setattr(lanes.verdicts, "AT_CHANCE", -math.inf)
+    monkeypatch.setattr(lanes.verdicts, "_reads_own_and_previous", lambda check: bool(check.probed.all()))
     with pytest.raises(AssertionError):
         property_test(name, phases=[Phase.generate])()
 
 
 def test_importing_lanes_needs_numpy_alone():
-    # the machine learning frameworks are made unimportable: lanes.py must not need them
+    # the machine learning frameworks are made unimportable: lanes must not need them
     code = ("import sys\n"
             "for name in ('tensorflow', 'keras', 'torch', 'jax', 'quiet_tf'): sys.modules[name] = None\n"
             "import lanes\n"
@@ -820,14 +820,11 @@ def test_importing_lanes_needs_numpy_alone():
     assert result.stdout == "True\nTrue\n[]\n"
 
 
-def test_lanes_opens_with_its_api():
-    # a file someone copies opens with what they call: the checks and their results, then the rest
-    source = (ROOT / "lanes.py").read_text()
-    order = [source.index(f"\n{word}") for word in ("__all__ =", "def check_layout", "class LayoutCheck",
-                                                     "def check_batches", "class BatchesCheck", "def check_model",
-                                                     "class ModelCheck", "def lane_map", "def seen_previous",
-                                                     "def best_possible", "class _Row")]
-    assert order == sorted(order) and "\ndef _" not in source[:order[-1]]  # private helpers come last
+def test_the_package_opens_with_its_api():
+    # lanes/__init__.py is the page a user opens: the docstring, then the public names, and nothing else
+    source = (ROOT / "lanes" / "__init__.py").read_text()
+    code = [line for line in source[source.index('\n"""\n') + 5:].splitlines() if line.strip()]
+    assert all(line.startswith(("from .", "__all__", " ")) for line in code), code
     assert all(not name.startswith("_") for name in lanes.__all__)
     assert {type(check.ok) for check in (lanes.check_layout(lambda s: s.reshape(2, 3), 6),
                                          lanes.check_batches([np.zeros((2, 3))], stateful=False),

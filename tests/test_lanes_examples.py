@@ -1,4 +1,4 @@
-"""lanes_examples.py: every form of the bug it knows, broken and fixed, through lanes.py's checks
+"""lanes_examples.py: every form of the bug it knows, broken and fixed, through lanes' checks
 (tf.data and Keras, in one process: runs.lanes_examples)."""
 from conftest import run
 

@@ -1,5 +1,7 @@
-"""The project's modules import one way: each only from the rooms below it (docs/usage.md)."""
+"""The project's modules import one way: each only from the rooms below it (docs/usage.md).
+So do the modules of the lanes package, which imports nothing of the project's but itself."""
 import ast
+import sys
 
 from conftest import ROOT
 
@@ -7,24 +9,44 @@ LAYERS = [  # from the bottom up: the task, the checks, what writes and runs, th
     ("data",), ("lanes",), ("files", "memory"), ("process",), ("report",), ("cli",), ("quiet_tf",),  # the two scripts,
     ("broken_rnn", "fixed_rnn"), ("side_by_side", "lanes_examples", "lesson"), ("experiments",),  # what runs them
 ]
+PACKAGE_LAYERS = [  # lanes/, from the bottom up: words, frameworks, the map, what reads batches and models,
+    ("text", "frameworks"), ("maps",), ("pipelines", "probe"), ("verdicts",), ("checks",), ("__init__",),  # ...
+]
 
 
-def imports(module):
-    """The project modules that `module` imports, at its top or anywhere inside."""
-    tree = ast.parse((ROOT / f"{module}.py").read_text())
+def imports(path):
+    """The top-level names of what the file at `path` imports, at its top or anywhere inside;
+    a relative import (from .maps) as its module's name, with a leading dot."""
+    tree = ast.parse(path.read_text())
     names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
              for alias in node.names}
-    names |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    return names & {module for layer in LAYERS for module in layer}
+    names |= {"." * node.level + (node.module or "").split(".")[0] for node in ast.walk(tree)
+              if isinstance(node, ast.ImportFrom)}
+    return names
+
+
+def upward(layers, path_of):
+    level = {module: number for number, layer in enumerate(layers) for module in layer}
+    return [(module, other) for module in level for other in imports(path_of(module))
+            if other.lstrip(".") in level and level[other.lstrip(".")] >= level[module]]
 
 
 def test_every_module_imports_only_from_below():
-    level = {module: number for number, layer in enumerate(LAYERS) for module in layer}
-    assert set(level) == {path.stem for path in ROOT.glob("*.py") if path.stem != "noxfile"}  # every module placed
-    upward = [(module, other) for module in level for other in imports(module) if level[other] >= level[module]]
-    assert upward == []
+    modules = {module for layer in LAYERS for module in layer}
+    assert modules == {path.stem for path in ROOT.glob("*.py") if path.stem != "noxfile"} | {"lanes"}  # all placed
+    assert upward(LAYERS, lambda m: ROOT / "lanes" / "__init__.py" if m == "lanes" else ROOT / f"{m}.py") == []
+
+
+def test_the_lanes_package_imports_numpy_itself_and_the_standard_library_alone():
+    placed = {module for layer in PACKAGE_LAYERS for module in layer}
+    assert placed == {path.stem for path in (ROOT / "lanes").glob("*.py")}
+    assert upward(PACKAGE_LAYERS, lambda m: ROOT / "lanes" / f"{m}.py") == []
+    outside = {name for module in placed for name in imports(ROOT / "lanes" / f"{module}.py")
+               if not name.startswith(".")} - set(sys.stdlib_module_names)
+    assert outside == {"numpy", "torch", "tensorflow"}  # the last two only inside a function, for their own objects
 
 
 def test_no_module_loads_another_by_name():
     # importlib with a computed name (a script's file name) hides an import from the check above
-    assert [path.name for path in ROOT.glob("*.py") if "importlib.import_module" in path.read_text()] == []
+    assert [path.name for path in [*ROOT.glob("*.py"), *ROOT.glob("lanes/*.py")]
+            if "importlib.import_module" in path.read_text()] == []

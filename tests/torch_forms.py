@@ -1,4 +1,4 @@
-"""lanes.py on PyTorch's own objects: the forms of lanes_examples.py that PyTorch users have.
+"""lanes on PyTorch's own objects: the forms of lanes_examples.py that PyTorch users have.
 
     python tests/torch_forms.py        # in an environment with torch and numpy (no TensorFlow needed)
 

@@ -1,0 +1,243 @@
+"""The lane map: where each stream position sits, lane by lane, and what an RNN can know there.
+
+A lane is one sequence of the batch. Fed the stream positions 0, 1, 2, ... instead of data,
+a batch becomes a (lanes, time) map of positions; an RNN can use an element's predecessor
+only where it read that position earlier in the same lane.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frameworks import to_numpy
+from .text import positions_text
+
+
+def lane_map(batch, time_major=False, what="the batch"):
+    """(batch, time[, features]) positions, or (time, batch[, features]) if time_major ->
+    (lanes, time): the stream position in each slot. Every feature of a slot must hold the
+    same position: feed a 1-D stream, repeated along the features if your code needs several."""
+    found, window = read_map(batch, time_major, what)
+    if window > 1:
+        raise ValueError(f"{what}: {window_text(batch, window)}; expected one position a slot")
+    return found
+
+
+def seen_previous(lane_map):
+    """(lanes, time) bools: does the slot hold a position whose predecessor the RNN has
+    already read, earlier in the same lane? `lane_map` is (lanes, time)."""
+    lane_map = as_map(lane_map)
+    return seen_in_lane(*slots([lane_map])).reshape(lane_map.shape)
+
+
+def best_possible(lane_map):
+    """The best held-out accuracy and cross-entropy (nats) of any model fed lane map `lane_map`
+    (lanes, time), on a task whose target at each position needs the previous element (see
+    best_from)."""
+    lane_map = as_map(lane_map)
+    lane_ids, times, positions = slots([lane_map])
+    return best_from(seen_in_lane(lane_ids, times, positions), times, positions)
+
+
+
+def positions_of(value, what):
+    """`value` (anything np.asarray reads) as an int64 array of stream positions, or a
+    ValueError that says what `what` held instead."""
+    if value is None:
+        raise ValueError(f"{what}: expected an array of stream positions, got None")
+    if hasattr(value, "element_spec"):  # a tf.data.Dataset where an array belongs: what .window() yields
+        raise ValueError(f"{what}: expected an array of stream positions, got a tf.data Dataset (each window of "
+                         ".window() is one): turn the windows into arrays first, .flat_map(lambda w: w.batch(size))")
+    if hasattr(value, "batch_sizes") and hasattr(value, "data"):  # torch.nn.utils.rnn.PackedSequence
+        raise ValueError(f"{what}: expected an array of stream positions, got a PackedSequence: pass "
+                         "torch.nn.utils.rnn.pad_packed_sequence(packed, batch_first=True)[0]")
+    low_precision = "bfloat16" in str(getattr(value, "dtype", ""))  # exact below 2**8, and no NumPy type of its own
+    if hasattr(value, "to_tensor") and hasattr(value, "flat_values"):  # a tf.RaggedTensor: zero-padded, as padded_batch
+        value = value.to_tensor()
+    try:
+        array = np.asarray(to_numpy(value))
+    except Exception as error:  # a ragged list, a tensor on a GPU, ...
+        raise ValueError(f"{what}: expected an array of stream positions, got {type(value).__name__} "
+                         f"({str(error)[:200]})") from None
+    if low_precision or "bfloat16" in str(array.dtype):
+        low_precision, array = True, array.astype(np.float32)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise ValueError(f"{what}: expected stream positions (numbers), got an array of {array.dtype}")
+    if np.issubdtype(array.dtype, np.floating) and array.size:
+        if not np.isfinite(array).all():
+            raise ValueError(f"{what}: expected stream positions, got NaN or infinity")
+        exact = 2 ** 8 if low_precision else 2 ** (np.finfo(array.dtype).nmant + 1)  # float32: 2**24; beyond it,
+        kind = "bfloat16" if low_precision else array.dtype  # neighbours merge
+        if np.abs(array).max() >= exact:
+            raise ValueError(f"{what}: holds {kind} positions up to {np.abs(array).max():.0f}, but "
+                             f"{kind} is exact only below {exact}: probe with a shorter series")
+        if (array != np.round(array)).any():
+            raise ValueError(f"{what}: expected whole-number stream positions, got "
+                             f"{array[array != np.round(array)].flat[0]}")
+    array = array.astype(np.int64)
+    if (array < 0).any():
+        raise ValueError(f"{what}: expected stream positions 0, 1, 2, ..., got {array.min()} (padding? pad with 0 "
+                         "here, which is read as padding, whatever value your Masking layer takes)")
+    return array
+
+
+def read_map(batch, time_major, what):
+    """(the lane map, and how many consecutive positions each slot's features hold: 1, or more
+    where time sits on the features axis, each slot then read as its last position)."""
+    axes = "(time, batch[, features])" if time_major else "(batch, time[, features])"
+    if isinstance(batch, tuple) and batch and all(hasattr(item, "shape") for item in batch):
+        raise ValueError(f"{what}: expected one array {axes}, got a tuple of {len(batch)} arrays (inputs and "
+                         "targets? pass the inputs alone)")
+    array = positions_of(batch, what)
+    if array.ndim not in (2, 3) or 0 in array.shape:
+        raise ValueError(f"{what}: expected a 2-D or 3-D array {axes}, got shape {array.shape}")
+    window = 1
+    if array.ndim == 3:
+        differ = np.argwhere((array != array[..., :1]).any(axis=2))
+        if len(differ) and (np.diff(array, axis=2) == 1).all():
+            window = array.shape[2]  # each slot holds a run of positions: time on the features axis
+            array = array[..., -1:]
+        elif len(differ):
+            slot = tuple(int(i) for i in differ[0])
+            features = array[slot].tolist()
+            shown = features if len(features) <= 8 else f"{features[:8]} ... ({len(features)} in all)"
+            one_hot = ((array == 0) | (array == 1)).all() and (array.sum(axis=2) == 1).all()
+            raise ValueError(f"{what}: the features of slot {slot} hold different positions {shown}; expected one "
+                             "position a slot (feed a 1-D stream, repeated along the features if your code needs "
+                             "several" + ("; here, one-hot vectors: feed the positions before they are encoded, or "
+                                          "their argmax" if one_hot else "") + ")")
+        array = array[..., 0]
+    return np.ascontiguousarray(array.T if time_major else array), window
+
+
+
+def window_text(batch, window):
+    first = positions_of(batch, "")[0, 0]
+    return (f"the features of each slot hold {window} consecutive positions (slot (0, 0): "
+            f"{positions_text(first)}): time steps on the features axis, as a reshape to (samples, 1, "
+            "timesteps) puts them")
+
+
+
+def as_map(lane_map):
+    array = positions_of(lane_map, "the lane map")
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(f"the lane map: expected a 2-D array (lanes, time), got shape {array.shape}")
+    return array
+
+
+
+def padding(maps, position_zero_needed):
+    """Which slots of each (lanes, time) map are padding: zeros at a lane's end, after its last
+    other position; zeros at its start, before its first, but for a 0 right before a 1 (that
+    is position 0 itself) and a lone 0 before positions that do not count up by one while no
+    other 0 is there (that may be position 0 too: a time-major lane 0, 50). A layout holds
+    position 0 somewhere (position_zero_needed): where only padding would hold it, there is none."""
+    pads, lone = [], []
+    for lane_map in maps:
+        pad, maybe = np.zeros(lane_map.shape, dtype=bool), np.zeros(lane_map.shape, dtype=bool)
+        varied = any(len(np.unique(positions)) > 1 for positions in lane_map)
+        for lane, positions in enumerate(lane_map):
+            others = np.flatnonzero(positions)
+            if len(others) == 0:  # all zeros: a lane of padding (a batch filled out with empty rows) beside
+                pad[lane] = varied and lane_map.shape[1] > 1  # lanes that move; else one position at every step
+                continue
+            pad[lane, others[-1] + 1:] = True
+            first = others[0]
+            rest = positions[1:others[-1] + 1]
+            if first == 1 and positions[first] != 1 and not (len(rest) > 1 and (np.diff(rest) == 1).all()):
+                maybe[lane, 0] = True  # 0, 50: position 0, or padding before a lane out of order?
+            else:
+                pad[lane, :max(first - (positions[first] == 1), 0)] = True
+        pads.append(pad)
+        lone.append(maybe)
+    if any(((m == 0) & ~p & ~q).any() for m, p, q in zip(maps, pads, lone, strict=True)):
+        pads = [p | q for p, q in zip(pads, lone, strict=True)]  # position 0 is elsewhere: the lone 0s pad
+    if position_zero_needed and not any(((m == 0) & ~p).any() for m, p in zip(maps, pads, strict=True)):
+        pads = [np.zeros(m.shape, dtype=bool) for m in maps]  # only padding would hold position 0: none is padding
+    return pads
+
+
+def slots(maps, pads=None):
+    """Flat (lane, time, position) arrays of the unpadded slots of `maps` ((lanes, time)
+    arrays), lanes numbered across the maps, in lane order, then time order."""
+    if pads is None:
+        pads = [np.zeros(m.shape, dtype=bool) for m in maps]
+    lane_ids, times, positions, first_lane = [], [], [], 0
+    for lane_map, pad in zip(maps, pads, strict=True):
+        lane, step = np.nonzero(~pad)
+        lane_ids.append(lane + first_lane)
+        times.append(step)
+        positions.append(lane_map[lane, step])
+        first_lane += len(lane_map)
+    return np.concatenate(lane_ids), np.concatenate(times), np.concatenate(positions)
+
+
+def seen_in_lane(lane_ids, times, positions):
+    """For each slot (flat arrays, ordered by lane, then time): was the position before this
+    one read earlier in the same lane? Positions may repeat (overlapping windows)."""
+    if not len(positions):
+        return np.zeros(0, dtype=bool)
+    key = lane_ids * (positions.max() + 2) + positions  # one key per (lane, position)
+    known, first = np.unique(key, return_index=True)  # first: where a key occurs first = earliest
+    wanted = key - 1  # (this lane, position - 1); for position 0, a key no slot has
+    at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+    return (positions > 0) & (known[at] == wanted) & (times[first[at]] < times)
+
+
+def counts_up(lane_map, pad=None):
+    """(lanes,) bools: does each lane of a (lanes, time) map count up by one (its padding left out)?"""
+    if pad is None or not pad.any():
+        return (np.diff(lane_map, axis=1) == 1).all(axis=1)
+    return np.array([(np.diff(lane[~p]) == 1).all() for lane, p in zip(lane_map, pad, strict=True)], dtype=bool)
+
+
+def best_from(seen, times, positions):
+    """The best accuracy and cross-entropy (nats) any model can reach on slots `seen` or not.
+
+    A slot whose previous element is in sight can be named exactly. For any other the model
+    has only the current element, and can at best bet on its predecessor: a coin flip,
+    except for the stream's first element, whose predecessor always counts as 0. A model may
+    know the time step it is at (it can count, and a reset state starts every lane from
+    zeros), but not which lane it is in: every lane runs the same weights on the same kind of
+    input. So the bet is made per time step, over the hidden slots at that step. Whatever
+    state a lane brings in from the batch before, carried or reset, holds nothing about
+    this stream's elements, so neither policy beats this.
+    """
+    if not len(seen):
+        return {"accuracy": 0.5, "cross_entropy": float(np.log(2))}  # nothing to score: a coin
+    correct, entropy = float(seen.sum()), 0.0
+    hidden_at = np.bincount(times[~seen])  # the hidden slots at each time step: a pool
+    forced_at = np.bincount(times[~seen & (positions == 0)], minlength=len(hidden_at))  # the first element
+    for hidden, forced in zip(hidden_at[hidden_at > 0].tolist(), forced_at[hidden_at > 0].tolist(), strict=True):
+        p_zero = (forced + 0.5 * (hidden - forced)) / hidden  # P(previous element 0), in this pool
+        correct += hidden * max(p_zero, 1 - p_zero)
+        entropy += hidden * sum(p * np.log(1 / p) for p in (p_zero, 1 - p_zero) if p > 0)
+    return {"accuracy": correct / seen.size, "cross_entropy": float(entropy / seen.size)}
+
+
+
+def swapped(maps):
+    """Would every lane of every (lanes, time) map count up by one, its padding left out, if
+    the map's two axes were swapped? Only for maps whose positions are all different (not
+    overlapping windows, not a broadcast), both axes 2 or longer: else swapping proves nothing."""
+    if any(min(m.shape) < 2 for m in maps):
+        return False
+    turned = [np.ascontiguousarray(m.T) for m in maps]
+    pads = padding(turned, False)
+    return all(len(np.unique(m[~pad])) == (~pad).sum() and counts_up(m, pad).all()
+               for m, pad in zip(turned, pads, strict=True))
+
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A lane that does not count up by one: its positions (padding left out), how many lanes
+    its batch has, every position that any lane holds, and whether some position is held twice
+    (overlapping windows)."""
+
+    positions: np.ndarray
+    lanes: int
+    held: np.ndarray
+    repeats: bool
+
+

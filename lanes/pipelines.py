@@ -1,0 +1,204 @@
+"""Reading a pipeline: its elements as (inputs, targets), and where a stateful pipeline hands
+each lane on from one batch to the next."""
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+from .maps import positions_of
+from .text import one_line
+
+
+def _is_one_array(value):
+    """An array or a tensor, as opposed to an iterable of batches (a list, a Dataset, a loader)."""
+    return isinstance(value, np.ndarray) or (hasattr(value, "__array__") and hasattr(value, "shape")
+                                              and not isinstance(value, list | tuple | dict))
+
+
+def read_batches(batches, key, limit):
+    """[(inputs, targets or None, unread)] of what `batches` yields (up to `limit`; see
+    _inputs_and_targets), how one array was read (None if not one array), and whether more
+    batches were left after `limit`."""
+    if isinstance(batches, str | bytes | dict):
+        raise ValueError(f"batches: expected what you feed the model (a Dataset, a DataLoader, a list of batches), "
+                         f"got a {type(batches).__name__}" + (f" with keys {sorted(map(str, batches))}: for one "
+                                                               "batch, pass [batch] and name its input with key="
+                                                               if isinstance(batches, dict) else ""))
+    if _is_one_array(batches):
+        ndim = len(batches.shape)
+        if ndim in (2, 3):
+            return [(batches, None, [])], (
+                f"one array of shape {tuple(batches.shape)}, read as one batch"
+                + ("; to check it as a stack of (batch, time) batches, pass list(array)" if ndim == 3 else "")), False
+        if ndim == 4:
+            batches = list(batches)
+            read_as = f"one 4-D array, read as a stack of {len(batches)} batches"
+        else:
+            raise ValueError(f"batches: expected batches, or one batch (batch, time[, features]), got one array of "
+                             f"shape {tuple(batches.shape)}; for one lane, pass array.reshape(1, -1)")
+    else:
+        read_as = None
+    try:
+        elements = iter(batches)
+    except TypeError:
+        raise ValueError(f"batches: expected an iterable of batches, got {type(batches).__name__}") from None
+    read = []
+    try:
+        read.extend(islice(elements, limit + 1))  # what a failing pipeline yielded so far stays in `read`
+    except Exception as error:
+        raise ValueError(f"batches: expected your pipeline to yield batches, but reading batch {len(read) + 1} raised "
+                         f"{one_line(error)} (iterate it yourself to see where)") from None
+    more = len(read) > limit
+    if not read:
+        raise ValueError("batches: expected at least one batch, got none")
+    return [_inputs_and_targets(element, number, key) for number, element in enumerate(read[:limit], 1)], read_as, more
+
+
+def _inputs_and_targets(element, number, key):
+    """One element of a pipeline -> (inputs, targets or None, the names of a dict element's items
+    that are not read: its targets, perhaps)."""
+    if hasattr(element, "batch_sizes") and hasattr(element, "data"):  # a PackedSequence is a tuple too
+        positions_of(element, f"batch {number}")  # says how to pad it
+    if isinstance(element, list) and 1 <= len(element) <= 3 and all(
+            hasattr(item, "shape") and len(item.shape) >= 1 for item in element) and len(element[0].shape) >= 2:
+        element = tuple(element)  # [inputs, targets], as PyTorch's DataLoader yields: not a batch of lanes
+    if isinstance(element, tuple):
+        if not 1 <= len(element) <= 3:
+            raise ValueError(f"batch {number}: expected (inputs, targets[, weights]), got a tuple of "
+                             f"{len(element)}")
+        inputs, targets = element[0], (element[1] if len(element) > 1 else None)
+    else:
+        inputs, targets = element, None
+    unread = sorted(map(str, set(element) - {key})) if isinstance(element, dict) and len(element) > 1 else []
+    return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets"), unread
+
+
+def _named(value, key, what):
+    """`value`, or the item `key` of it if it is a dict (a dict of one item needs no key)."""
+    if not isinstance(value, dict):
+        return value
+    if key is None and len(value) == 1:
+        return next(iter(value.values()))
+    if key not in value:
+        raise ValueError(f"{what}: expected an array, got a dict with keys {sorted(value)}"
+                         + (f", and no {key!r}" if key is not None else "") + "; name the input to check with key=")
+    return value[key]
+
+
+@dataclass
+class Handovers:
+    """Where each lane stops in one batch and starts in the next, for a stateful pipeline:
+    `ends` and `starts` are (handovers, lanes) positions (padding left out)."""
+
+    maps: list
+    pads: list
+    begins: np.ndarray  # where each lane started in the batch it stops in
+    ends: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, maps, pads):
+        first = [[lane[~p][0] for lane, p in zip(m, pad, strict=True)] for m, pad in zip(maps, pads, strict=True)]
+        last = [[lane[~p][-1] for lane, p in zip(m, pad, strict=True)] for m, pad in zip(maps, pads, strict=True)]
+        return cls(maps, pads, np.array(first[:-1]).reshape(-1, len(maps[0])),
+                   np.array(last[:-1]).reshape(-1, len(maps[0])), np.array(first[1:]).reshape(-1, len(maps[0])))
+
+    def restart(self):
+        """The first handover (counted from 0) at which every lane starts where it started in
+        batch 1, after one or more that do not: where a repeating pipeline starts over. Or None."""
+        again = np.flatnonzero((self.starts == self.begins[0]).all(axis=1))
+        return int(again[0]) if len(again) and again[0] > 0 else None
+
+    def first_epoch(self):
+        """These handovers up to the pipeline's first restart, if it has one and there is a
+        break before it; else all of them."""
+        restart = self.restart()
+        if restart is None or self.goes_on[:restart].all():
+            return self
+        return Handovers.of(self.maps[:restart + 1], self.pads[:restart + 1])
+
+    def next_window(self):
+        """(batch, lane), counted from 0, of the window that goes on from the first lane that
+        does not go on, if it starts a lane of the same batch or the next one; else None."""
+        batch, lane = self.first_break
+        wanted = self.ends[batch, lane] + 1
+        for number in (batch, batch + 1):
+            for other, (positions, pad) in enumerate(zip(self.maps[number], self.pads[number], strict=True)):
+                if (~pad).any() and positions[~pad][0] == wanted and (number, other) != (batch + 1, lane):
+                    return number, other
+        return None
+
+    @property
+    def goes_on(self):
+        return self.starts == self.ends + 1
+
+    @property
+    def first_break(self):
+        """(handover, lane) of the first lane that does not go on."""
+        where = np.argwhere(~self.goes_on)[0]
+        return int(where[0]), int(where[1])
+
+    def real(self, batch, lane):
+        return self.maps[batch][lane][~self.pads[batch][lane]]
+
+    def jumps(self):
+        """The distinct jumps (start - (end + 1)) where lanes do not go on."""
+        return np.unique((self.starts - self.ends - 1)[~self.goes_on]).tolist()
+
+    def starts_over(self):
+        """At every break, every lane starts again where it started in batch 1."""
+        broken = ~self.goes_on.all(axis=1)
+        firsts = np.array([lane[~p][0] for lane, p in zip(self.maps[0], self.pads[0], strict=True)])
+        return bool(broken.any()) and (self.starts[broken] == firsts).all() and self.goes_on[~broken].all()
+
+    def overlaps(self):
+        """At every break, each lane starts after where it started and at or before where it
+        stopped: it reads again part of what it read (a batch that goes back is not an overlap)."""
+        broken = ~self.goes_on
+        return bool(((self.begins[broken] < self.starts[broken]) & (self.starts[broken] <= self.ends[broken])).all())
+
+    def stride(self):
+        """How far each lane starts after the one before, if consecutive windows sit side by
+        side: in the batch of the first break each lane starts the same stride s (1 or more)
+        after the one before, and in the next batch each starts lanes x s after it did. Else None."""
+        batch, _ = self.first_break
+        starts = [np.array([lane[~p][0] for lane, p in zip(self.maps[b], self.pads[b], strict=True)])
+                  for b in (batch, batch + 1)]
+        strides = np.unique(np.diff(starts[0]))
+        if len(starts[0]) < 2 or len(strides) != 1 or strides[0] < 1:
+            return None
+        return int(strides[0]) if (starts[1] == starts[0] + len(starts[0]) * strides[0]).all() else None
+
+
+def target_offsets(maps, pads, targets, time_major):
+    """Target minus the last input it may use, for every target (padding left out), and
+    whether the targets are one a step (else one a window)."""
+    offsets, per_step, lengths = [], None, True
+    for number, (lane_map, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
+        target = positions_of(target, f"batch {number}'s targets")
+        count, n_steps = lane_map.shape
+        expected = (n_steps, count) if time_major else (count, n_steps)
+        if target.ndim == 3 and (target == target[..., :1]).all() or target.ndim == 2 and target.shape != expected \
+                and target.shape[0] == count and (target == target[:, :1]).all():
+            target = target[..., 0]  # one target, repeated along its features
+        if target.shape == (count,):
+            last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lane_map, pad, strict=True)])
+            offsets.append(target - last)
+            per_step = False
+            lengths &= bool((target == (~pad).sum(axis=1)).all())
+        elif target.shape == expected:
+            offsets.append(((target.T if time_major else target) - lane_map)[~pad])
+            per_step = True
+        else:
+            raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), or one a "
+                             f"step, shape {expected}, got shape {target.shape}")
+        lengths &= per_step is False
+    offsets = np.concatenate(offsets)
+    if lengths and len(np.unique(offsets)) > 1:
+        raise ValueError("the batches' second element: expected targets, got each lane's length (its steps "
+                         "but padding) in every batch: (inputs, lengths), as a collate_fn for pack_padded_sequence "
+                         "returns? Pass (inputs, targets): ((x, y) for x, lengths, y in loader), or the inputs alone: "
+                         "(x for x, lengths in loader)")
+    return offsets, per_step
+
+
