@@ -1,16 +1,19 @@
 """The three checks, check_layout, check_batches and check_model, and their results."""
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from .maps import Lane, best_from, counts_up, padding, positions_of, read_map, seen_in_lane, slots, swapped
+from .maps import Lane, best_from, counts_up, distinct, padding, positions_of, read_map, seen_in_lane, slots, swapped
 from .pipelines import Handovers, read_batches, target_offsets
-from .probe import MAX_SLOTS, MODEL_PROBE_SHAPE, SAMPLE_STEPS, SLOTS_ONE_BY_ONE, Probe
+from .probe import MAX_NUMBERS, MAX_SLOTS, MODEL_PROBE_SHAPE, SAMPLE_STEPS, SLOTS_ONE_BY_ONE, Probe
 from .text import closing_lines, count, lane_lines, numbers_text, one_line, padding_line, target_place, window_line
 from .verdicts import BATCHES, LAYOUT, MODEL, Judged
 
+MAX_LENGTH = 2 ** 22  # check_layout's stream, at most: seconds and under 1 GiB (docs/performance.md)
+MAX_BATCHES = 10 ** 6  # check_batches' limit, at most
 LANES_SHOWN = 3  # lanes printed from a lane map
 BATCHES_SHOWN = 3  # batches printed side by side in check_batches' lane lines
 
@@ -22,19 +25,15 @@ def check_layout(layout, length, time_major=False, undo=None):
     are read as padding). `undo`, if given, is your function from the model's per-step
     outputs, laid out as the input, back to stream order: it must give np.arange(length)
     back, or outputs and labels would not line up."""
-    check_flag("time_major", time_major, "bool")
-    if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= 2 ** 24:
-        raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**24 "
-                         f"(float32 holds positions exactly up to there), got {length!r}")
+    time_major = check_flag("time_major", time_major, "bool")
+    if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= MAX_LENGTH:
+        raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**22, got {length!r} "
+                         "(a layout checked on 4 million positions tells what it tells on more)")
     for name, function in (("layout", layout), ("undo", undo)):
         if function is not None and not callable(function):
             raise ValueError(f"{name}: expected a function of the stream, got {type(function).__name__}")
     stream = np.arange(length)
-    try:
-        laid_out = layout(stream)
-    except Exception as error:
-        raise ValueError(f"the layout: expected it to take a 1-D array of {length} positions, but it raised "
-                         f"{one_line(error)}") from error
+    laid_out = _called("the layout", layout, stream, f"a 1-D array of {length} positions")
     lane_map, window = read_map(laid_out, time_major, what="the layout's output")
     pad = padding([lane_map], position_zero_needed=True)[0]
     real = lane_map[~pad] if window == 1 else positions_of(laid_out, "the layout's output").ravel()
@@ -49,7 +48,7 @@ def check_layout(layout, length, time_major=False, undo=None):
                          "it must rearrange the whole stream")
     undoes = None
     if undo is not None:
-        back = positions_of(undo(laid_out), "undo's output")
+        back = positions_of(_called("undo", undo, laid_out, "the layout's output"), "undo's output")
         undoes = back.size == length and np.array_equal(back.ravel(), stream)
     lane_ids, times, positions = slots([lane_map], [pad])
     seen = seen_in_lane(lane_ids, times, positions)
@@ -95,7 +94,7 @@ class LayoutCheck(Judged):
             return None
         lane = int(np.argmin(self.in_order))
         real = self.lane_map[~self.padding]
-        held = np.unique(real)
+        held = distinct(real)
         return Lane(self.lane_map[lane][~self.padding[lane]], len(self.lane_map), held, len(held) < real.size)
 
     def summary(self):
@@ -133,13 +132,12 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     Targets may be one a window (batch,) or one a step (batch, time).
     limit: batches read at most, for pipelines that repeat forever (the report says so).
     key: the input's name, where elements (or their inputs) are dicts."""
-    check_flag("stateful", stateful, "bool")
-    check_flag("time_major", time_major, "bool")
-    check_flag("target_offset", target_offset, "int")
+    stateful = check_flag("stateful", stateful, "bool")
+    time_major = check_flag("time_major", time_major, "bool")
+    target_offset = check_flag("target_offset", target_offset, "int", -2 ** 31, 2 ** 31, " from -2**31 to 2**31")
     if key is not None and not isinstance(key, str | int):
         raise ValueError(f"key: expected the name of the input (a str), got {key!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1:
-        raise ValueError(f"limit: expected a whole number of batches, 1 or more, got {limit!r}")
+    limit = check_flag("limit", limit, "int", 1, MAX_BATCHES, f" of batches from 1 to {MAX_BATCHES:,}")
     elements, read_as, more = read_batches(batches, key, limit)
     if stateful and read_as and len(elements) == 1:  # the state goes from batch to batch: which batches?
         raise ValueError(f"batches: with stateful=True, expected the batches as the model gets them, got "
@@ -152,9 +150,14 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         maps.append(lane_map)
         targets.append(target)
         window = max(window, held)
+        total = sum(m.size for m in maps)
+        if total > MAX_LENGTH:
+            raise ValueError(f"batches: expected {MAX_LENGTH:,} slots at most in all, got {total:,} in the first "
+                             f"{number} batches: check fewer (limit=, or .take(n) of a Dataset)")
     if any(t is None for t in targets) and any(t is not None for t in targets):
         raise ValueError("batches: expected targets with every batch or with none, got some of each")
     pads = padding(maps, position_zero_needed=False)
+    empty = [(number, int(lane)) for number, pad in enumerate(pads) for lane in np.flatnonzero(pad.all(axis=1))]
     sizes = [len(m) for m in maps]
     full = len(maps) if len(set(sizes)) == 1 else len(maps) - 1 if len(set(sizes[:-1])) == 1 else 0
     if stateful and full:  # lane i goes on through every batch of one size (all, or all but a short last one)
@@ -164,7 +167,7 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         lane_ids, times, positions = slots(maps, pads)
     seen = seen_in_lane(lane_ids, times, positions)
     in_order = [counts_up(m, p) for m, p in zip(maps, pads, strict=True)]
-    held = np.unique(positions)
+    held = distinct(positions)
     offsets, per_step = target_offsets(maps, pads, targets, time_major) if targets[0] is not None else (None, None)
     return BatchesCheck(
         batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
@@ -174,7 +177,8 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
                            for m, p, ok in zip(maps, pads, in_order, strict=True) for i in np.flatnonzero(~ok)), None),
         lanes_in_order=int(sum(ok.sum() for ok in in_order)), lanes_total=sum(len(m) for m in maps),
         padded=int(sum(p.sum() for p in pads)),
-        boundaries=Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 else None,
+        boundaries=Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 and not empty else None,
+        empty_lanes=empty,
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
         target_offset=int(target_offset), best=best_from(seen, times, positions),
         chance=best_from(np.zeros_like(seen), times, positions), limit=limit, window=window,
@@ -216,6 +220,7 @@ class BatchesCheck(Judged):
     limit: int
     window: int = 1
     unread: list = field(default_factory=list)  # items of a dict element that are not read (key= names the input)
+    empty_lanes: list = field(default_factory=list)  # (batch, lane), from 0, of the lanes that are all padding
     swapped: bool = False  # as LayoutCheck's, for every batch
 
     conditions = BATCHES  # the verdict: the first of verdicts.BATCHES that fits
@@ -293,9 +298,10 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
     in far fewer calls; if lanes do mix, a sample of slots is nudged alone, and the report
     says which. It is ok when no output reads another lane, and the outputs read their own
     lane's previous step."""
-    check_flag("time_major", time_major, "bool")
-    check_flag("nudge", nudge, "positive")
-    check_flag("seed", seed, "int")
+    time_major = check_flag("time_major", time_major, "bool")
+    nudge = check_flag("nudge", nudge, "number", 1e-3, 1e3, " from 0.001 to 1000 (a smaller nudge moves no "
+                       "float32 input; a larger one, every saturated unit)")
+    seed = check_flag("seed", seed, "int", 0, 2 ** 63 - 1, " from 0 to 2**63 - 1")
     if not (isinstance(shape, tuple | list) and len(shape) in (2, 3)
             and all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 1 for n in shape)):
         raise ValueError(f"shape: expected (batch, time, features), or (batch, time) for ids, whole numbers "
@@ -305,8 +311,11 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
     if n_lanes < 2 or n_steps < 2 or n_lanes * n_steps > MAX_SLOTS:
         raise ValueError(f"shape: expected 2 or more lanes and 2 or more time steps, {MAX_SLOTS:,} slots at "
                          f"most, got {n_lanes} lanes and {n_steps} time steps")
+    if math.prod(shape) > MAX_NUMBERS:
+        raise ValueError(f"shape: expected {MAX_NUMBERS:,} numbers at most in the input, got {math.prod(shape):,} "
+                         "(for a vocabulary, pass ids: a shape of two)")
     probe = Probe.of(model, shape, time_major, nudge, seed)
-    depends = np.zeros((n_lanes, n_steps, n_lanes, n_steps), dtype=bool)
+    depends = np.zeros((n_lanes, n_steps, n_lanes, n_steps if probe.per_step else 1), dtype=bool)
     probed = np.zeros((n_lanes, n_steps), dtype=bool)  # the input slots whose row of `depends` is known
     if n_lanes * n_steps <= SLOTS_ONE_BY_ONE:
         how = f"each of its {n_lanes * n_steps} slots nudged in turn"
@@ -334,13 +343,15 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
                     depends[lane, step] = probe.moved([(lane, step)])
                     probed[lane, step] = True
     return ModelCheck(shape, time_major, probe.reads, how, depends, probed, probe.calls, probe.traced,
-                      probe.inference, probe.repeated)
+                      probe.inference, probe.repeated, probe.per_step)
 
 
 @dataclass
 class ModelCheck(Judged):
     """What check_model found. `depends[i, s, j, t]`: nudging input lane i at step s moved
-    the output of lane j at step t (lanes and steps as the batch-major reading sees them),
+    the output of lane j at step t (lanes and steps as the batch-major reading sees them; with
+    outputs one a lane, `per_step` False, t is 0 alone, and that output stands at the lane's
+    last step: `at` gives the input step each output column stands at),
     known for the input slots in `probed` (all of them, unless lanes mix at a big shape:
     `how` says what was done). The counts are (input slot, output slot) pairs: across lanes,
     and inside a lane from an earlier step (of `possible`), the same step, or a later one.
@@ -361,6 +372,7 @@ class ModelCheck(Judged):
     traced: bool
     inference: bool | None
     repeated: bool = False  # every lane's output is the same at every step
+    per_step: bool = True  # outputs one a step; else one a lane (at its last step)
     own: np.ndarray = field(init=False)
     previous: np.ndarray = field(init=False)
     seen: np.ndarray = field(init=False)
@@ -372,18 +384,19 @@ class ModelCheck(Judged):
 
     def __post_init__(self):
         n_lanes, n_steps = self.probed.shape
-        steps = np.arange(n_steps)
-        self.own = np.array([self.depends[lane, steps, lane, steps] for lane in range(n_lanes)])
-        self.previous = np.zeros((n_lanes, n_steps), dtype=bool)
+        at, columns = self.at, np.arange(len(self.at))
+        self.own = np.array([self.depends[lane, at, lane, columns] for lane in range(n_lanes)])
+        self.previous = np.zeros(self.own.shape, dtype=bool)
+        later = at >= 1  # the output columns whose step has one before it
         for lane in range(n_lanes):
-            self.previous[lane, 1:] = self.depends[lane, steps[:-1], lane, steps[1:]]
+            self.previous[lane, later] = self.depends[lane, at[later] - 1, lane, columns[later]]
         self.seen = self.own & self.previous
-        self.scored = np.ones((n_lanes, n_steps), dtype=bool)  # outputs whose own and previous steps' pulls are known
+        self.scored = np.ones(self.own.shape, dtype=bool)  # outputs whose own and previous steps' pulls are known
         if not self.probed.all():  # a sample: only the outputs whose step and the one before were nudged alone
-            self.scored[:, 0] = False
-            self.scored[:, 1:] = self.probed[:, :-1] & self.probed[:, 1:]
-        positions = np.arange(n_lanes * n_steps).reshape(n_lanes, n_steps)  # as if lane j held j * n_steps, ...
-        times = np.broadcast_to(np.arange(n_steps), (n_lanes, n_steps))
+            self.scored[:, ~later] = False
+            self.scored[:, later] = self.probed[:, at[later] - 1] & self.probed[:, at[later]]
+        positions = np.arange(n_lanes)[:, None] * n_steps + at  # as if lane j held j * n_steps, ...
+        times = np.broadcast_to(at, self.own.shape)
         self.best = best_from(self.seen[self.scored], times[self.scored], positions[self.scored])
         self.chance = best_from(np.zeros(int(self.scored.sum()), dtype=bool), times[self.scored],
                                  positions[self.scored])
@@ -396,6 +409,17 @@ class ModelCheck(Judged):
         super().__post_init__()
 
     @property
+    def at(self):
+        """The input step each output column stands at: its own, or for outputs one a lane, the last."""
+        n_steps = self.depends.shape[1]
+        return np.arange(n_steps) if self.per_step else np.array([n_steps - 1])
+
+    @property
+    def after_first(self):
+        """The output columns whose step has a step before it."""
+        return self.at >= 1
+
+    @property
     def across_lanes(self):
         every_lane = np.arange(self.depends.shape[0])
         return int(self.depends.sum() - self.depends[every_lane, :, every_lane, :].sum())
@@ -403,8 +427,9 @@ class ModelCheck(Judged):
     def in_lane(self, when):
         """Pairs inside a lane whose input step is "earlier", "same" or "later" than the output's."""
         n_lanes, n_steps = self.depends.shape[:2]
-        own = self.depends[np.arange(n_lanes), :, np.arange(n_lanes), :]  # (lanes, input step, output step)
-        step_in, step_out = np.indices((n_steps, n_steps))
+        own = self.depends[np.arange(n_lanes), :, np.arange(n_lanes), :]  # (lanes, input step, output column)
+        step_in, column = np.indices((n_steps, len(self.at)))
+        step_out = self.at[column]
         return int(own[:, {"earlier": step_in < step_out, "same": step_in == step_out,
                            "later": step_in > step_out}[when]].sum())
 
@@ -415,8 +440,7 @@ class ModelCheck(Judged):
     @property
     def possible(self):
         """Pairs (input slot, output slot) inside a lane with the input earlier, over the probed inputs."""
-        n_steps = self.depends.shape[1]
-        return int(sum(n_steps - 1 - step for _, step in np.argwhere(self.probed)))
+        return int(sum((self.at > step).sum() for _, step in np.argwhere(self.probed)))
 
     def __str__(self):
         n_lanes, n_steps = self.depends.shape[:2]
@@ -426,31 +450,45 @@ class ModelCheck(Judged):
         rows, columns = np.flatnonzero(self.probed.any(axis=1))[:6], np.flatnonzero(self.probed.any(axis=0))[-16:]
         part = "" if len(rows) == n_lanes and len(columns) == n_steps else (
             f" (lanes {numbers_text(rows)}; steps {numbers_text(columns)})")
+        whose = f"lane {lane}'s output at its last step" if self.per_step else f"lane {lane}'s one output"
         lines = [f"check_model: input {order} of shape {self.shape}, {self.reads}: {self.how}",
-                 f"inputs that move lane {lane}'s output at its last step (x), lanes down, time across{part}:"]
-        marks = np.where(self.depends[:, :, lane, n_steps - 1], "x", np.where(self.probed, ".", "?"))
+                 f"inputs that move {whose} (x), lanes down, time across{part}:"]
+        marks = np.where(self.depends[:, :, lane, -1], "x", np.where(self.probed, ".", "?"))
         lines += [f"  lane {i:<{len(str(rows[-1]))}}  " + " ".join(marks[i, columns]) for i in rows]
         lines += ["(input slot, output slot) pairs where the input moves the output:",
                   f"  across lanes                {self.across_lanes:6d}",
                   f"  in a lane, an earlier step  {self.in_lane('earlier'):6d} of {self.possible}",
                   f"  in a lane, the same step    {self.in_lane('same'):6d}",
                   f"  in a lane, a later step     {self.in_lane('later'):6d}",
-                  f"outputs that read their own step: {int(self.own[self.scored].sum())} of {self.targets}",
+                  f"outputs that read their own step{'' if self.per_step else ' (the last)'}: "
+                  f"{int(self.own[self.scored].sum())} of {self.targets}",
                   f"outputs that read it and their own lane's previous step: {int(self.seen[self.scored].sum())} of "
-                  f"{int(self.scored[:, 1:].sum())}"]
+                  f"{int(self.scored[:, self.after_first].sum())}"]
         return "\n".join(lines) + "\n" + closing_lines(self)
 
 
 
-def check_flag(name, value, kind):
-    """A ValueError unless `value` is of `kind`: "bool", "int" (a whole number, not a bool), or
-    "positive" (a finite number above 0)."""
+def check_flag(name, value, kind, low=None, high=None, bounds=""):
+    """`value` as a Python bool, int or float, or a ValueError naming `name` that says what was
+    expected: "bool" (True or False), "int" (a whole number) or "number" (a finite number), from
+    `low` to `high` where they are given (`bounds`: those in words)."""
+    if kind == "bool":
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        raise ValueError(f"{name}: expected True or False, got {value!r}")
     number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
-    finite = number and bool(np.isfinite(value))
-    good = {"bool": isinstance(value, bool | np.bool_), "int": finite and float(value) == int(value),
-            "positive": finite and value > 0}[kind]
-    if not good:
-        expected = {"bool": "True or False", "int": "a whole number", "positive": "a finite number above 0"}[kind]
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    if number and (isinstance(value, int | np.integer) or np.isfinite(value)) and (
+            kind == "number" or float(value) == int(value)):
+        value = int(value) if kind == "int" else float(value)
+        if (low is None or value >= low) and (high is None or value <= high):
+            return value
+    expected = {"int": "a whole number", "number": "a finite number"}[kind]
+    raise ValueError(f"{name}: expected {expected}{bounds}, got {value!r}")
 
 
+def _called(name, function, value, expected):
+    """function(value), where an error inside it is a ValueError that names `name`."""
+    try:
+        return function(value)
+    except Exception as error:
+        raise ValueError(f"{name}: expected it to take {expected}, but it raised {one_line(error)}") from None

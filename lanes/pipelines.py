@@ -5,14 +5,29 @@ from itertools import islice
 
 import numpy as np
 
+from .frameworks import shape_of
 from .maps import positions_of
 from .text import one_line
 
 
 def _is_one_array(value):
     """An array or a tensor, as opposed to an iterable of batches (a list, a Dataset, a loader)."""
-    return isinstance(value, np.ndarray) or (hasattr(value, "__array__") and hasattr(value, "shape")
+    return isinstance(value, np.ndarray) or (hasattr(value, "__array__") and shape_of(value) is not None
                                               and not isinstance(value, list | tuple | dict))
+
+
+def _kept(element):
+    """A copy of what a pipeline yielded, its arrays and tensors copied: a pipeline may refill
+    one buffer for every batch, and each batch must stay as it was read."""
+    if isinstance(element, np.ndarray):
+        return element.copy()
+    if type(element) in (tuple, list):
+        return type(element)(_kept(item) for item in element)
+    if type(element) is dict:
+        return {name: _kept(item) for name, item in element.items()}
+    if hasattr(element, "detach") and hasattr(element, "clone"):  # a PyTorch tensor
+        return element.detach().clone()
+    return element
 
 
 def read_batches(batches, key, limit):
@@ -25,7 +40,7 @@ def read_batches(batches, key, limit):
                                                                "batch, pass [batch] and name its input with key="
                                                                if isinstance(batches, dict) else ""))
     if _is_one_array(batches):
-        ndim = len(batches.shape)
+        ndim = len(shape_of(batches))
         if ndim in (2, 3):
             return [(batches, None, [])], (
                 f"one array of shape {tuple(batches.shape)}, read as one batch"
@@ -42,9 +57,13 @@ def read_batches(batches, key, limit):
         elements = iter(batches)
     except TypeError:
         raise ValueError(f"batches: expected an iterable of batches, got {type(batches).__name__}") from None
+    except Exception as error:
+        raise ValueError(f"batches: expected your pipeline to start, but iter() of it raised {one_line(error)}") \
+            from None
     read = []
     try:
-        read.extend(islice(elements, limit + 1))  # what a failing pipeline yielded so far stays in `read`
+        for element in islice(elements, limit + 1):
+            read.append(_kept(element))
     except Exception as error:
         raise ValueError(f"batches: expected your pipeline to yield batches, but reading batch {len(read) + 1} raised "
                          f"{one_line(error)} (iterate it yourself to see where)") from None
@@ -60,7 +79,7 @@ def _inputs_and_targets(element, number, key):
     if hasattr(element, "batch_sizes") and hasattr(element, "data"):  # a PackedSequence is a tuple too
         positions_of(element, f"batch {number}")  # says how to pad it
     if isinstance(element, list) and 1 <= len(element) <= 3 and all(
-            hasattr(item, "shape") and len(item.shape) >= 1 for item in element) and len(element[0].shape) >= 2:
+            len(shape_of(item) or ()) >= 1 for item in element) and len(shape_of(element[0])) >= 2:
         element = tuple(element)  # [inputs, targets], as PyTorch's DataLoader yields: not a batch of lanes
     if isinstance(element, tuple):
         if not 1 <= len(element) <= 3:
@@ -80,7 +99,7 @@ def _named(value, key, what):
     if key is None and len(value) == 1:
         return next(iter(value.values()))
     if key not in value:
-        raise ValueError(f"{what}: expected an array, got a dict with keys {sorted(value)}"
+        raise ValueError(f"{what}: expected an array, got a dict with keys {sorted(value, key=str)}"
                          + (f", and no {key!r}" if key is not None else "") + "; name the input to check with key=")
     return value[key]
 

@@ -1,17 +1,37 @@
-"""Probing a model: call it on a fixed input and on nudged copies, and see which outputs move."""
+"""Probing a model: call it on a fixed input and on nudged copies, and see which outputs move.
+
+A model's outputs are read as the lanes' outputs: per step, (lanes, time, units) like its
+input, or per sequence, one output a lane ((lanes, units), or nn.GRU's h_n, (layers, lanes,
+units)), which stands at the lane's last step. Of a list or tuple (nested too: nn.LSTM's
+(output, (h_n, c_n))), every per-step array is judged, found by its shape wherever it sits;
+where there is none, every per-sequence one. An output whose axis after the lanes has the
+input's steps is tried on an input one step longer: it is per step only if that axis follows.
+"""
 import time
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .frameworks import as_callable, to_numpy
+from .frameworks import as_callable, shape_of, to_numpy
 from .text import one_line
 
 MODEL_PROBE_SHAPE = (3, 4, 1)  # check_model's default input: 3 lanes of 4 steps, 1 feature
 SLOTS_ONE_BY_ONE = 256  # check_model nudges each slot alone up to here; above, lanes and steps whole
 SAMPLE_STEPS = 4  # above that, where lanes mix: the steps of lanes 0, 1 and the last nudged alone
-MAX_SLOTS = 65_536  # check_model's input: lanes x time steps, at most
+MAX_SLOTS = 4096  # check_model's input: lanes x time steps, at most (seconds, and under 1 GiB)
+MAX_NUMBERS = 2 ** 24  # the model's input, and the outputs judged: numbers in all, at most
+
+
+@dataclass(frozen=True)
+class Head:
+    """One output judged: item `index` of what the model returns (its arrays in order), per
+    step or per sequence, with its lanes on `lane_axis`."""
+
+    index: int
+    per_step: bool
+    lane_axis: int
 
 
 @dataclass
@@ -20,16 +40,21 @@ class Probe:
 
     call: Callable
     inputs: np.ndarray
-    base: np.ndarray
     time_major: bool
     nudge: float
     reads: str
     rng: np.random.Generator
     inference: bool | None  # the model runs in inference mode: True, False, or None (not known)
+    heads: list = field(default_factory=list)
+    shapes: list = field(default_factory=list)  # the shape of every array the model returns
+    base: np.ndarray | None = None
     calls: int = 0
     traced: bool = False
-    heads: int = 1  # per-step outputs returned together, all judged
     repeated: bool = True  # every lane's output the same at every step, for every input so far
+
+    @property
+    def per_step(self):
+        return self.heads[0].per_step
 
     @classmethod
     def of(cls, model, shape, time_major, nudge, seed):
@@ -37,102 +62,152 @@ class Probe:
         ids = len(shape) == 2
         inputs = rng.integers(0, 2, shape) if ids else rng.standard_normal(shape).astype(np.float32)
         call, reads, inference = as_callable(model)
-        probe = cls(call, inputs, None, time_major, nudge,
-                    ("int64 ids 0 and 1" if ids else "float32") + reads, rng, inference)
-        raw = probe.raw(inputs)
-        probe.base = probe.outputs(inputs, raw)
-        probe.repeated = _same_along_time(probe.base)
-        if probe.heads > 1:
-            probe.reads += f", its {probe.heads} per-step outputs read together"
-        if raw.ndim == 2:  # (batch, time) per step, or (batch, units) a lane?
-            follows = probe.follows_time()
-            if follows is False:
-                raise ValueError(f"the model's output: expected per-step outputs, got one vector a lane, of shape "
-                                 f"{raw.shape}: it keeps its length when the input has a step more "
-                                 "(return_sequences=True?)")
-            if follows is None:
-                probe.reads += ", its 2-D output read as one number a step"
+        probe = cls(call, inputs, time_major, nudge, ("int64 ids 0 and 1" if ids else "float32") + reads, rng,
+                    inference)
+        first = probe.leaves(probe.raw(inputs))
+        probe.shapes = [shape_of(leaf) for leaf in first]
+        probe.heads, said = probe.plan()
+        probe.reads += said
+        probe.base = probe.outputs(inputs, first)
+        probe.repeated = probe.per_step and _same_along_time(probe.base)
         started = time.perf_counter()  # the second call: a model built by the first, warm
         again = probe.outputs(inputs)
         took = time.perf_counter() - started
-        if not np.allclose(again, probe.base, rtol=1e-5, atol=1e-6):
-            raise ValueError("the model: expected the same outputs for the same input twice, got others (a "
-                             "stateful layer, or dropout in training mode? pass a stateless copy)")
-        n_lanes, n_steps = probe.base.shape[:2]
+        if probe.moved_from_base(again).any():  # what a nudge would be said to move, moved by nothing
+            raise ValueError("the model: expected the same outputs for the same input twice, got outputs that differ "
+                             f"by up to {np.abs(again - probe.base).max():.3g}, more than the 1e-6 (relative) that "
+                             "this check reads as moved: " + (
+                                 "in .train() mode its dropout draws anew at every call; pass net.eval()"
+                                 if reads.endswith("(in .train() mode)") else
+                                 "a stateful layer, dropout called with training=True, or noise? Pass a copy that "
+                                 "gives the same outputs every time (inference mode, no state carried)"))
+        n_lanes, n_steps = probe.lanes_and_steps(inputs)
         calls_left = n_lanes * n_steps if n_lanes * n_steps <= SLOTS_ONE_BY_ONE else n_lanes + n_steps
         if took * calls_left > 1.0:  # worth a trace: a Keras model runs op by op, but as a graph in milliseconds
             graph = _traced(probe)
             probe.call, probe.traced = graph or probe.call, graph is not None
         return probe
 
-    def outputs(self, inputs, out=None):
-        """The model's outputs for `inputs` (`out`, if it was called already), as (lanes, time, k)
-        floats in batch-major order."""
-        out = self.raw(inputs) if out is None else out
-        if out.ndim < 2 or out.shape[:2] != inputs.shape[:2]:
-            time_axis = 0 if self.time_major else 1
-            steps = (out.ndim >= 3 and out.shape[1 - time_axis] == inputs.shape[1 - time_axis]  # its time axis alone
-                     and not (inputs.ndim == 3 and out.shape[time_axis] == inputs.shape[2]  # differs, not swapped with
-                              and inputs.shape[time_axis] in out.shape[2:]))  # the features
-            raise ValueError(f"the model's output: expected per-step outputs of shape {inputs.shape[:2]} + "
-                             f"(units,), like its input, got shape {out.shape} " + (
-                                 "(return_sequences=True?)" if out.ndim < 3 else
-                                 f"({out.shape[time_axis]} steps for {inputs.shape[time_axis]}: a layer that changes "
-                                 "the length of time, such as a Conv1D with padding='valid', pooling or a stride? "
-                                 "padding='causal' keeps one output a step)" if steps else
-                                 "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
-        if not np.isfinite(out).all():
-            raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
-        out = out.reshape(*inputs.shape[:2], -1)
-        return out.transpose(1, 0, 2) if self.time_major else out
+    def lanes_and_steps(self, inputs):
+        return (inputs.shape[1], inputs.shape[0]) if self.time_major else inputs.shape[:2]
 
-    def raw(self, inputs):
-        """What the model returns for `inputs`, as one float array (see `array`)."""
-        self.calls += 1
-        try:
-            out = self.call(inputs.copy())
-        except Exception as error:
-            raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
-                             f"it raised {one_line(error)} (call it on such an array yourself to see where)") from None
-        if out is None:
-            raise ValueError("the model: expected per-step outputs, got None (a function that returns nothing?)")
-        return self.array(out, inputs.shape[:2])
+    def plan(self):
+        """The heads to judge, from the shapes of the model's arrays, and words for the report."""
+        n_lanes, n_steps = self.lanes_and_steps(self.inputs)
+        leading = (n_steps, n_lanes) if self.time_major else (n_lanes, n_steps)
+        steps, sequences = [], []
+        for index, shape in enumerate(self.shapes):
+            if shape is not None and len(shape) >= 2 and shape[:2] == leading:
+                steps.append(index)
+            elif shape is not None and len(shape) in (1, 2) and shape[0] == n_lanes:
+                sequences.append(Head(index, False, 0))
+            elif shape is not None and len(shape) == 3 and shape[1] == n_lanes != shape[0]:  # h_n: (layers, lanes, k)
+                sequences.append(Head(index, False, 1))
+        follows = self.follow(steps) if steps else {}
+        said = ""
+        if steps and not follows:
+            said = ", an input one step longer not taken, so its outputs are read as per step by their shape"
+        heads = []
+        for index in steps:
+            if follows.get(index, True):
+                heads.append(Head(index, True, 1 if self.time_major else 0))
+            elif len(self.shapes[index]) == 2 and not self.time_major:  # (lanes, units), units = the steps
+                sequences.append(Head(index, False, 0))
+            else:
+                raise ValueError(f"the model's output: expected per-step outputs whose time axis follows the input's, "
+                                 f"got shape {self.shapes[index]}, whose axis {0 if self.time_major else 1} keeps its "
+                                 f"length when the input has {n_steps + 1} steps: time is on another axis (a Conv1d's "
+                                 "(batch, channels, time) not permuted back, fed to an RNN that then runs along the "
+                                 "channels?)")
+        if not heads:
+            heads = sorted(sequences, key=lambda head: head.index)
+        if not heads:
+            raise ValueError(self.no_head_text(leading))
+        kind = "per-step" if heads[0].per_step else "per-sequence (one a lane, at its last step)"
+        left = len([shape for shape in self.shapes if shape is not None]) - len(heads)
+        if len(heads) > 1:
+            said += f", its {len(heads)} {kind} outputs read together"
+        elif left or not heads[0].per_step:
+            said += f", its {kind} output"
+        if left:
+            said += f" ({left} other array{'s' * (left > 1)} left out)"
+        return heads, said
 
-    def array(self, out, leading):
-        """What the model returned, as one float array. Of a list or a tuple, every per-step array
-        (shape `leading` + ..., as the first's): a model's several outputs, a Bidirectional layer's
-        two halves, side by side along their last axis, and all judged; what is not per step (the
-        state of (outputs, state), as nn.LSTM and return_state=True give) left out."""
-        if isinstance(out, list | tuple) and out and _per_step(out[0], leading):
-            heads = [item for item in out if _per_step(item, leading) and len(item.shape) == len(out[0].shape)]
-            self.heads = len(heads)
-            out = (np.concatenate([self.array(head, leading).reshape(*leading, -1) for head in heads], axis=2)
-                   if len(heads) > 1 else heads[0])
-        if isinstance(out, list | tuple | dict):
-            raise ValueError(f"the model's output: expected per-step outputs, one array or a list of them, got a "
-                             f"{type(out).__name__}" + (f" with the keys {', '.join(map(repr, out))} (pass a function "
-                                                        "that returns the outputs you train on, as one array)"
-                                                        if isinstance(out, dict) else
-                                                        " (pass a function that returns the outputs alone)"))
-        try:
-            return np.asarray(to_numpy(out), dtype=np.float64)
-        except Exception as error:
-            raise ValueError(f"the model's output: expected an array, got {type(out).__name__} ({error}); "
-                             "for PyTorch, return net(torch.from_numpy(x))[0].detach().cpu().numpy()") from None
-
-    def follows_time(self):
-        """For a 2-D output, (batch, time) or (batch, units) with units that happen to equal the
-        time steps: does its second axis follow a longer input? True, False, or None (the model
-        takes no other length)."""
+    def follow(self, indices):
+        """{index: does that array's time axis follow an input one step longer?}, or {} where the
+        model takes no such input (a fixed length), or returns arrays of other kinds then."""
         axis = 0 if self.time_major else 1
         longer = np.concatenate([self.inputs, self.inputs.take([-1], axis=axis)], axis=axis)
         self.calls += 1
         try:
-            out = self.call(longer)
+            with warnings.catch_warnings():  # Keras warns of an input shape its model was not built for
+                warnings.simplefilter("ignore")
+                shapes = [shape_of(leaf) for leaf in self.leaves(self.call(longer))]
         except Exception:
-            return None
-        out = _first(out)
-        return len(getattr(out, "shape", ())) >= 2 and out.shape[axis] == longer.shape[axis]
+            return {}
+        if len(shapes) != len(self.shapes):
+            return {}
+        return {index: shapes[index] is not None and len(shapes[index]) > axis
+                and shapes[index][axis] == longer.shape[axis] for index in indices}
+
+    def no_head_text(self, leading):
+        """Why no array the model returns can be read as the lanes' outputs, from the first."""
+        out = next((shape for shape in self.shapes if shape is not None), None)
+        if out is None:
+            return "the model's output: expected arrays, got none with a shape"
+        inputs, time_axis = self.inputs.shape, 0 if self.time_major else 1
+        steps = (len(out) >= 3 and out[1 - time_axis] == inputs[1 - time_axis]  # its time axis alone differs,
+                 and not (len(inputs) == 3 and out[time_axis] == inputs[2] and inputs[time_axis] in out[2:]))
+        return (f"the model's output: expected per-step outputs of shape {leading} + (units,), like its input, or "
+                f"one output a lane ({leading[1 if self.time_major else 0]}, units), got shape {out} " + (
+                    f"({out[time_axis]} steps for {inputs[time_axis]}: a layer that changes the length of time, "
+                    "such as a Conv1D with padding='valid', pooling or a stride? padding='causal' keeps one output a "
+                    "step)" if steps else "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
+
+    def leaves(self, out):
+        """The arrays of what the model returned, in order: lists and tuples taken apart, nested too."""
+        if out is None:
+            raise ValueError("the model: expected outputs, got None (a function that returns nothing?)")
+        if isinstance(out, dict):
+            raise ValueError(f"the model's output: expected an array or a list of them, got a dict with the keys "
+                             f"{', '.join(map(repr, out))} (pass a function that returns the outputs you train on)")
+        if isinstance(out, list | tuple):
+            return [leaf for item in out for leaf in self.leaves(item)]
+        return [out]
+
+    def outputs(self, inputs, leaves=None):
+        """The judged outputs for `inputs` (`leaves`, if the model was called already), as
+        (lanes, steps, k) floats in batch-major order: steps 1 for outputs one a lane."""
+        leaves = self.leaves(self.raw(inputs)) if leaves is None else leaves
+        if [shape_of(leaf) for leaf in leaves] != self.shapes:
+            raise ValueError(f"the model's output: expected arrays of the same shapes at every call, got "
+                             f"{[shape_of(leaf) for leaf in leaves]} after {self.shapes}")
+        n_lanes, n_steps = self.lanes_and_steps(inputs)
+        parts = []
+        for head in self.heads:
+            try:
+                array = np.array(to_numpy(leaves[head.index]), dtype=np.float64)  # a copy: a buffer may be reused
+            except Exception as error:
+                raise ValueError(f"the model's output: expected an array, got {type(leaves[head.index]).__name__} "
+                                 f"({one_line(error)})") from None
+            array = np.moveaxis(array, head.lane_axis, 0)  # (lanes, time, ...), also where time came first
+            parts.append(array.reshape(n_lanes, n_steps if head.per_step else 1, -1))
+        out = np.concatenate(parts, axis=2)
+        if out.size > MAX_NUMBERS:
+            raise ValueError(f"the model's output: expected {MAX_NUMBERS:,} numbers at most, got {out.size:,}: "
+                             "check a smaller shape, or a model with fewer units")
+        if not np.isfinite(out).all():
+            raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
+        return out
+
+    def raw(self, inputs):
+        """What the model returns for `inputs`."""
+        self.calls += 1
+        try:
+            return self.call(inputs.copy())
+        except Exception as error:
+            raise ValueError(f"the model: expected it to take a {inputs.dtype} array of shape {inputs.shape}, but "
+                             f"it raised {one_line(error)} (call it on such an array yourself to see where)") from None
 
     def nudged(self, slots):
         """The outputs with the (lane, step) `slots` (batch-major) nudged at once."""
@@ -148,39 +223,30 @@ class Probe:
         return out
 
     def moved(self, slots):
-        """Nudge the (lane, step) `slots` at once: (lanes, time) bools, the outputs that moved."""
-        moved = np.abs(self.nudged(slots) - self.base) > 1e-6 * (1 + np.abs(self.base))
-        return moved.any(axis=2)
+        """Nudge the (lane, step) `slots` at once: (lanes, output steps) bools, the outputs that moved."""
+        return self.moved_from_base(self.nudged(slots)).any(axis=2)
+
+    def moved_from_base(self, out):
+        """Which of `out` differ from the outputs for the unnudged input, more than rounding does."""
+        return np.abs(out - self.base) > 1e-6 * (1 + np.abs(self.base))
 
 
 def _same_along_time(out):
     """Is every lane's output (lanes, time, k) the same at every step?"""
-    return bool(np.allclose(out, out[:, :1], rtol=1e-6, atol=1e-9))
-
-
-def _per_step(value, leading):
-    return hasattr(value, "shape") and tuple(value.shape[:2]) == tuple(leading)
+    return out.shape[1] > 1 and bool(np.allclose(out, out[:, :1], rtol=1e-6, atol=1e-9))
 
 
 def _traced(probe):
     """The probe's model as a TensorFlow graph, if it returns TensorFlow tensors (a Keras model
     on the TensorFlow backend does) and the graph gives the same outputs; else None."""
     inputs = probe.inputs
-    if not type(_first(probe.call(inputs.copy()))).__module__.startswith("tensorflow"):
+    if not any(type(leaf).__module__.startswith("tensorflow") for leaf in probe.leaves(probe.call(inputs.copy()))):
         return None
     import tensorflow as tf
 
     graph = tf.function(probe.call)
     try:
-        same = np.allclose(probe.outputs(inputs, probe.array(graph(inputs.copy()), inputs.shape[:2])), probe.base,
-                           rtol=1e-4, atol=1e-5)
+        same = np.allclose(probe.outputs(inputs, probe.leaves(graph(inputs.copy()))), probe.base, rtol=1e-4, atol=1e-5)
     except Exception:  # a function that cannot run as a graph (it calls .numpy(), say): call it as it is
         return None
     return graph if same else None
-
-
-def _first(out):
-    """The per-step outputs of what a model returned: the first of (outputs, state)."""
-    return out[0] if isinstance(out, list | tuple) and out else out
-
-

@@ -296,6 +296,20 @@ def _restart_note(check):
 
 
 @fails
+def lane_of_padding_carried(c):
+    """Stateful: a lane of some batch is all padding (a batch filled out with empty rows), so
+    the state carried into that lane goes through a batch where it reads nothing."""
+    if c.stateful and c.empty_lanes:
+        batch, lane = c.empty_lanes[0]
+        return (f"lane {lane} of batch {batch + 1} is all padding (a batch filled out with empty rows)"
+                + (f", and {len(c.empty_lanes) - 1} more lane{'s' * (len(c.empty_lanes) > 2)}"
+                   if len(c.empty_lanes) > 1 else "")
+                + ": a stateful model carries each lane's state through every batch, so that lane's state meets "
+                "nothing and the lanes around it are not one stretch each. Give every batch its full lanes of real "
+                "steps: drop the short batch (drop_remainder=True, drop_last=True)")
+
+
+@fails
 def epoch_starts_over(c):
     """Stateful: at every break, every lane starts again where batch 1 began (an epoch's end,
     or .repeat()), and goes on everywhere else."""
@@ -415,9 +429,9 @@ def batches_one_step_long(c):
                 "stateful=True, lane i going on in the next batch")
 
 
-BATCHES = (*IN_A_LANE, epoch_starts_over, windows_overlap, windows_in_neighbouring_lanes, windows_in_other_lanes,
-           lanes_skip, batches_reordered, batch_sizes_differ, targets_elsewhere, batches_count_up,
-           batches_one_step_long, what_was_seen)
+BATCHES = (*IN_A_LANE, lane_of_padding_carried, epoch_starts_over, windows_overlap, windows_in_neighbouring_lanes,
+           windows_in_other_lanes, lanes_skip, batches_reordered, batch_sizes_differ, targets_elsewhere,
+           batches_count_up, batches_one_step_long, what_was_seen)
 
 
 # =========================================================================== check_model
@@ -436,7 +450,7 @@ def _time_in_memory_order(check):
         return False
     n_lanes, n_steps = check.depends.shape[:2]
     found = np.argwhere(check.depends)
-    gap = (found[:, 2] * n_steps + found[:, 3]) - (found[:, 0] * n_steps + found[:, 1])
+    gap = (found[:, 2] * n_steps + check.at[found[:, 3]]) - (found[:, 0] * n_steps + found[:, 1])
     return len(found) > 0 and bool(((gap >= 0) & (gap % n_lanes == 0)).all())
 
 
@@ -444,7 +458,7 @@ def _one_way_same_step(check):
     """Every dependence across lanes is at the same step, and all run the same way along the
     batch (to later lanes, or all to earlier ones): what an RNN reading time first does."""
     across = _across(check)
-    return (len(across) > 0 and (across[:, 1] == across[:, 3]).all()
+    return (len(across) > 0 and (across[:, 1] == check.at[across[:, 3]]).all()
             and ((across[:, 2] > across[:, 0]).all() or (across[:, 2] < across[:, 0]).all()))
 
 
@@ -453,7 +467,7 @@ def _every_lane(check, same_step_only):
     least, and (unless same_step_only) at every step."""
     for lane, step in np.argwhere(check.probed):
         others = np.delete(check.depends[lane, step], lane, axis=0)  # (other lanes, output step)
-        if not (others[:, step].all() if same_step_only else others.all()):
+        if not (others[:, check.at == step].all() if same_step_only else others.all()):
             return False
     return bool(check.probed.any())
 
@@ -461,19 +475,19 @@ def _every_lane(check, same_step_only):
 def _reads_own_and_previous(check):
     """Every output reads its own step, and every one after the first its own lane's previous
     step too: all that a task on the previous and the current element needs, at each step."""
-    return bool(check.probed.all() and check.own.all() and check.previous[:, 1:].all())
+    return bool(check.probed.all() and check.own.all() and check.previous[:, check.after_first].all())
 
 
-def _steps_text(where):
-    """The steps at which `where` ((lanes, time) bools) holds, in some lane."""
-    steps = np.flatnonzero(where.any(axis=0))
+def _steps_text(check, where):
+    """The steps at which `where` ((lanes, output columns) bools) holds, in some lane."""
+    steps = check.at[np.flatnonzero(where.any(axis=0))]
     return numbers_text(steps[:6]) + (", ..." if len(steps) > 6 else "")
 
 
 def _unread_previous(check):
     """(lanes, time) bools: the scored outputs after the first step that do not read the step before."""
     unread = check.scored & ~check.previous
-    unread[:, 0] = False
+    unread[:, ~check.after_first] = False
     return unread
 
 
@@ -484,7 +498,8 @@ def _own_missed(check):
 
 def _own_missed_text(check):
     missed, of = _own_missed(check)
-    return f"{missed} of {of} outputs do not read their own step (at steps {_steps_text(check.scored & ~check.own)})"
+    where = _steps_text(check, check.scored & ~check.own)
+    return f"{missed} of {of} outputs do not read their own step (at steps {where})"
 
 
 _BATCH_MODE = ("Check it in inference mode (model(x, training=False), net.eval()), where it uses its running "
@@ -563,7 +578,7 @@ def mixes_lanes(c):
     """Outputs read other lanes, in none of the patterns above."""
     if c.across_lanes > 0:
         return (f"outputs read other lanes ({c.across_lanes} pairs across lanes, "
-                f"{int((_across(c)[:, 1] == _across(c)[:, 3]).sum())} of them at the same step), in no pattern "
+                f"{int((_across(c)[:, 1] == c.at[_across(c)[:, 3]]).sum())} of them at the same step), in no pattern "
                 "this check knows: look for what mixes the batch")
 
 
@@ -602,6 +617,16 @@ def reads_its_lane_and_later_steps(c):
     if _reads_own_and_previous(c) and c.in_lane("later") > 0:
         return (f"each output reads its own lane only: its own step and the one before; {c.in_lane('later')} "
                 "read later steps too (a bidirectional model does; a forecast must not)")
+
+
+@passes
+def one_output_reads_its_lane(c):
+    """One output a lane (at its last step), which reads its own lane only: its last step and
+    the one before at least: ok."""
+    if not c.per_step and _reads_own_and_previous(c):
+        read = int(c.depends[0, :, 0, 0].sum())
+        return (f"each lane's one output reads its own lane only: its last step and the one before (lane 0's reads "
+                f"{read} of its {c.depends.shape[1]} steps)")
 
 
 @passes
@@ -658,8 +683,8 @@ def misses_the_step_before(c):
     """The last of check_model's list: each lane alone, every output reads its own step, but
     some miss the step before (or the model is at chance): said as counts, no cause guessed."""
     unread = _unread_previous(c)
-    return (f"{int(unread.sum())} of {int(c.scored[:, 1:].sum())} outputs do not read their own "
-            f"lane's previous step (at steps {_steps_text(unread)}; {c.in_lane('earlier')} pairs read earlier steps)"
+    return (f"{int(unread.sum())} of {int(c.scored[:, c.after_first].sum())} outputs do not read their own "
+            f"lane's previous step (at steps {_steps_text(c, unread)}; {c.in_lane('earlier')} pairs read earlier steps)"
             + (f", so no model can do much better than the current element alone (best accuracy "
                f"{c.best['accuracy']:.4f}, against {c.chance['accuracy']:.4f})" if at_chance(c) else "")
             + "; this check knows no cause for that pattern")
@@ -668,5 +693,5 @@ def misses_the_step_before(c):
 MODEL = (nothing_moved, reads_the_batch_first, walks_time_along_the_batch, batch_statistics,
          both_ways_along_the_batch, viewed_as_time_batch, mixes_lanes, same_output_along_time,
          mixing_the_sample_missed, reads_its_whole_lane, reads_its_lane_and_later_steps,
-         reads_its_lane_up_to_its_step, no_memory, reads_time_backwards, outputs_late, out_of_step,
-         misses_its_own_step, misses_the_step_before)
+         one_output_reads_its_lane, reads_its_lane_up_to_its_step, no_memory, reads_time_backwards, outputs_late,
+         out_of_step, misses_its_own_step, misses_the_step_before)

@@ -34,7 +34,7 @@ def test_every_broken_form_is_not_ok_and_every_fixed_form_is(runs):
         assert fixed["ok"], (form, fixed)
         assert f"verdict: NOT OK: {broken['verdict']}\n" in result.stdout  # what it printed is what it found
     # a Keras model as it is, at (16, 64, 8): each lane whole, then each step
-    assert result.report["real_shape, fixed"]["calls"] == 2 + 16 + 64
+    assert result.report["real_shape, fixed"]["calls"] == 3 + 16 + 64  # the input, again, one step longer
 
 
 def test_it_checks_some_forms_alone_and_refuses_unknown_ones():

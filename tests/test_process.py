@@ -1,6 +1,7 @@
 """process.py and files.py: the promises a run keeps as a process (docs/faults.md lists each with
 its test). The quick programs run here as a user runs them; the long ones are conftest.py's
 shared runs (`runs.NAME`)."""
+import fcntl
 import os
 import shutil
 import signal
@@ -118,12 +119,18 @@ def test_children_end_with_their_parent_even_when_it_is_killed():
 
 
 # --- stdout: a closed pipe, a full disk ----------------------------------------------------------
-# lanes_examples.py seed runs as the scripts do (process.run_as_tool) and needs no TensorFlow
+# lanes_examples.py's layout forms run as the scripts do (process.run_as_tool) and need no TensorFlow
 def test_a_closed_pipe_ends_the_output_quietly_and_an_asked_report_is_still_written():
     for report in (True, False):
-        started, result = start("lanes_examples.py", "seed", report=report)
-        first = started.stdout.readline()  # one line, then the reader goes, as `| head -1` does
-        started.stdout.close()
+        # a pipe of one page (Linux's least): the 5 kB of output cannot all be in it before the reader
+        # goes, however fast the checks run, so the writer always meets the closed pipe
+        reader, writer = os.pipe()
+        fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+        started, result = start("lanes_examples.py", "seed", "transpose", "padding", "timesteps_as_features",
+                                report=report, stdout=writer)
+        os.close(writer)
+        with open(reader) as stdout:
+            first = stdout.readline()  # one line, then the reader goes, as `| head -1` does
         result.stderr, result.returncode = started.stderr.read(), started.wait(timeout=60)
         assert first == "== seed\n" and result.stderr == "", result.stderr  # no traceback, no word
         assert result.returncode == (0 if report else 128 + 13)  # as a tool that SIGPIPE ends

@@ -77,6 +77,8 @@ CASES = {  # condition: a check that its verdict must come from
     "layout_counts_up": layout(lambda s: s.reshape(5, 20)),
     "lanes_one_step_long": layout(lambda s: s.reshape(100, 1)),
     "what_was_seen": layout(lambda s: one_real_slot_a_lane(len(s))),
+    "lane_of_padding_carried": batches([np.arange(8).reshape(2, 4), np.array([[8, 9, 10, 11], [0, 0, 0, 0]])],
+                                       stateful=True),  # a last batch filled out with an empty row
     "epoch_starts_over": batches(stretches(1000, 4, 10) * 3, stateful=True),
     "windows_overlap": batches([w[None] for w in np.lib.stride_tricks.sliding_window_view(np.arange(100), 10)],
                                stateful=True),
@@ -104,6 +106,7 @@ CASES = {  # condition: a check that its verdict must come from
     "reads_its_whole_lane": model(lambda x: np.cumsum(x, axis=1) + np.cumsum(x[:, ::-1], axis=1)[:, ::-1], (2, 3)),
     "reads_its_lane_and_later_steps": model(lambda x: np.cumsum(x, axis=1) + np.roll(x, -1, axis=1) * [1, 1, 1, 0],
                                             (2, 4)),
+    "one_output_reads_its_lane": model(lambda x: np.cumsum(x, axis=1)[:, -1]),  # return_sequences=False
     "reads_its_lane_up_to_its_step": model(running_sum),
     "no_memory": model(np.tanh),
     "reads_time_backwards": model(lambda x: backwards(x)[:, ::-1], (3, 6, 1)),
