@@ -196,6 +196,30 @@ def backwards():
     return lanes.check_model(backward, (3, 6, 1)), lanes.check_model(both_ways, (3, 6, 1))
 
 
+def last_step():
+    """A forecaster or a classifier: one output a lane, the LSTM's output at the lane's last
+    step (return_sequences=False; PyTorch's out[:, -1], or h_n). check_model judges it as the
+    lane's output at its last step: it must read its own lane only, that step and the one
+    before. The first step's output (out[:, 0]) knows nothing of the lane's end."""
+    keras.utils.set_random_seed(0)
+    lstm, head = keras.layers.LSTM(4, return_sequences=True), keras.layers.Dense(4)
+    return (lanes.check_model(lambda x: head(lstm(x)[:, 0]), (3, 4, 1)),
+            lanes.check_model(lambda x: head(lstm(x)[:, -1]), (3, 4, 1)))
+
+
+def stateful():
+    """A model built with stateful=True for batches of 8 carries each lane's state from call
+    to call: the same input gives other outputs every time. check_model checks a stateless
+    copy of it (the same layers with stateful=False, the same weights), at any batch size.
+    With go_backwards=True its outputs come last step first; read forwards, it is right."""
+    def built(go_backwards):
+        keras.utils.set_random_seed(0)
+        return keras.Sequential([keras.Input(batch_shape=(8, 6, 1)),
+                                 keras.layers.LSTM(4, stateful=True, return_sequences=True, go_backwards=go_backwards)])
+
+    return lanes.check_model(built(True), (3, 6, 1)), lanes.check_model(built(False), (3, 6, 1))
+
+
 def tokens():
     """A char-RNN: ids -> Embedding -> LSTM. A (batch, time) shape means ids: the check feeds
     ids 0 and 1 and swaps them. Written for time-major ids and fed batch-major ones, it walks
@@ -225,8 +249,9 @@ def one_hot():
 
 def real_shape():
     """A Keras model passed as it is, at a shape of real training, (16 lanes, 64 steps, 8
-    features): check_model nudges each lane whole, and then each step in every lane at once,
-    82 calls in all, not one for each of the 1,024 slots. Its RNN keeps a running sum (an
+    features): check_model calls it on its input twice and one step longer, then nudges each
+    lane whole, and then each step in every lane at once: 83 calls in all, not one for each of
+    the 1,024 slots. Its RNN keeps a running sum (an
     identity recurrence), so every earlier step still moves an output 63 steps later; an LSTM
     forgets, and the steps it no longer feels (below a millionth) count as not read. The
     same model read time first (a transpose on either side) mixes the lanes, so a sample of
@@ -244,7 +269,7 @@ def real_shape():
 
 FORMS = {form.__name__: form for form in (seed, transpose, padding, timesteps_as_features, one_array, windows,
                                           shuffled, overlap, repeat, one_step, targets, loader, model, batchnorm,
-                                          backwards, tokens, one_hot, real_shape)}
+                                          backwards, last_step, stateful, tokens, one_hot, real_shape)}
 NUMPY_ALONE = (seed, transpose, padding, timesteps_as_features, one_array)  # the forms that need no TensorFlow
 
 

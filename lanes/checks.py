@@ -13,7 +13,7 @@ from .text import closing_lines, count, lane_lines, numbers_text, one_line, padd
 from .verdicts import BATCHES, LAYOUT, MODEL, Judged
 
 MAX_LENGTH = 2 ** 22  # check_layout's stream, at most: seconds and under 1 GiB (docs/performance.md)
-MAX_BATCHES = 10 ** 6  # check_batches' limit, at most
+MAX_BATCHES = 100_000  # check_batches' limit, at most: seconds (docs/performance.md)
 LANES_SHOWN = 3  # lanes printed from a lane map
 BATCHES_SHOWN = 3  # batches printed side by side in check_batches' lane lines
 
@@ -144,13 +144,13 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
                          f"{read_as.split(', read as')[0]}: fit(x, batch_size=b, shuffle=False) cuts it into "
                          "batches of b lanes in order, so pass np.split(x, len(x) // b); for a stack of (batch, "
                          "time) batches, list(x)")
-    maps, targets, window = [], [], 1
+    maps, targets, window, total = [], [], 1, 0
     for number, (inputs, target, _) in enumerate(elements, start=1):
         lane_map, held = read_map(inputs, time_major, what=f"batch {number}")
         maps.append(lane_map)
         targets.append(target)
         window = max(window, held)
-        total = sum(m.size for m in maps)
+        total += lane_map.size
         if total > MAX_LENGTH:
             raise ValueError(f"batches: expected {MAX_LENGTH:,} slots at most in all, got {total:,} in the first "
                              f"{number} batches: check fewer (limit=, or .take(n) of a Dataset)")

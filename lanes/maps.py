@@ -135,33 +135,56 @@ def padding(maps, position_zero_needed):
     padding only where position 0 is held elsewhere: else one of them is position 0 (0, 2, 3:
     position 1 is missing, not 0 and 1). A layout holds position 0 somewhere
     (position_zero_needed): where only padding would hold it, there is none."""
-    pads, leads, lone = [], [], []
-    for lane_map in maps:
-        n_steps = lane_map.shape[1]
-        step = np.arange(n_steps)
-        moves = lane_map != 0
-        real = moves.any(axis=1)  # lanes with a position other than 0
-        first = np.argmax(moves, axis=1)
-        last = n_steps - 1 - np.argmax(moves[:, ::-1], axis=1)
-        at_first = lane_map[np.arange(len(lane_map)), first]
-        breaks = np.diff(lane_map, axis=1) != 1  # between step j and j + 1
-        breaks[:, :1] = False
-        rest_counts_up = (last > 1) & ~(breaks & (step[:-1] < last[:, None])).any(axis=1)  # steps 1 to last
-        maybe = real & (first == 1) & (at_first != 1) & ~rest_counts_up  # 0, 50: position 0, or padding?
-        varied = bool((lane_map != lane_map[:, :1]).any())
-        pads.append((real[:, None] & (step > last[:, None])) | (~real[:, None] & varied & (n_steps > 1)))
-        leads.append(real[:, None] & ~maybe[:, None] & (step < (first - (at_first == 1))[:, None]))
-        lone.append(maybe[:, None] & (step == 0))
-    def zero_held(extra):
-        return any(((m == 0) & ~p & ~e).any() for m, p, e in zip(maps, pads, extra, strict=True))
+    groups = {}  # maps of one length, stacked: one pass over their lanes, however many maps
+    for number, lane_map in enumerate(maps):
+        groups.setdefault(lane_map.shape[1], []).append(number)
+    stacks, pads, leads, lone = [], [], [], []
+    for numbers in groups.values():
+        stacked = np.concatenate([maps[number] for number in numbers])
+        owner = np.repeat(np.arange(len(numbers)), [len(maps[number]) for number in numbers])
+        varied = np.bincount(owner, (stacked != stacked[:, :1]).any(axis=1), minlength=len(numbers)) > 0
+        pad, lead, maybe = _padding_of_lanes(stacked, varied[owner])
+        stacks.append((numbers, stacked, owner))
+        pads.append(pad)
+        leads.append(lead)
+        lone.append(maybe)
 
-    if zero_held([lead | q for lead, q in zip(leads, lone, strict=True)]):
-        leads = [lead | q for lead, q in zip(leads, lone, strict=True)]  # position 0 is elsewhere: the lone 0s pad
+    def zero_held(extra):
+        return any(((stacked == 0) & ~pad & ~more).any()
+                   for (_, stacked, _), pad, more in zip(stacks, pads, extra, strict=True))
+
+    if zero_held([lead | maybe for lead, maybe in zip(leads, lone, strict=True)]):
+        leads = [lead | maybe for lead, maybe in zip(leads, lone, strict=True)]  # position 0 is elsewhere: lone 0s pad
     if not zero_held(leads):
         if position_zero_needed:
             return [np.zeros(m.shape, dtype=bool) for m in maps]  # only padding would hold position 0: none is
-        leads = [np.zeros(m.shape, dtype=bool) for m in maps]  # a lane's first 0 is position 0: none before pads
-    return [p | lead for p, lead in zip(pads, leads, strict=True)]
+        leads = [np.zeros(pad.shape, dtype=bool) for pad in pads]  # a lane's first 0 is position 0: none before pads
+    found = [None] * len(maps)
+    for (numbers, _, owner), pad, lead in zip(stacks, pads, leads, strict=True):
+        splits = np.flatnonzero(np.diff(owner)) + 1
+        for number, part in zip(numbers, np.split(pad | lead, splits), strict=True):
+            found[number] = part
+    return found
+
+
+def _padding_of_lanes(lane_map, varied):
+    """(padding after each lane's last position, padding before its first, a lone 0 at its
+    start that may be position 0), for a (lanes, time) map; `varied`: whether each lane's map
+    has a lane that moves."""
+    n_steps = lane_map.shape[1]
+    step = np.arange(n_steps)
+    moves = lane_map != 0
+    real = moves.any(axis=1)  # lanes with a position other than 0
+    first = np.argmax(moves, axis=1)
+    last = n_steps - 1 - np.argmax(moves[:, ::-1], axis=1)
+    at_first = lane_map[np.arange(len(lane_map)), first]
+    breaks = np.diff(lane_map, axis=1) != 1  # between step j and j + 1
+    breaks[:, :1] = False
+    rest_counts_up = (last > 1) & ~(breaks & (step[:-1] < last[:, None])).any(axis=1)  # steps 1 to last
+    maybe = real & (first == 1) & (at_first != 1) & ~rest_counts_up  # 0, 50: position 0, or padding?
+    after = (real[:, None] & (step > last[:, None])) | (~real & varied & (n_steps > 1))[:, None]
+    before = real[:, None] & ~maybe[:, None] & (step < (first - (at_first == 1))[:, None])
+    return after, before, maybe[:, None] & (step == 0)
 
 
 def distinct(values):

@@ -158,8 +158,15 @@ class Probe:
         inputs, time_axis = self.inputs.shape, 0 if self.time_major else 1
         steps = (len(out) >= 3 and out[1 - time_axis] == inputs[1 - time_axis]  # its time axis alone differs,
                  and not (len(inputs) == 3 and out[time_axis] == inputs[2] and inputs[time_axis] in out[2:]))
+        n_lanes, n_steps = self.lanes_and_steps(self.inputs)
+        if n_lanes != n_steps and n_steps in out and n_lanes not in out:
+            return (f"the model's output: expected per-step outputs of shape {leading} + (units,), or one output a "
+                    f"lane ({n_lanes}, units), got shape {out}, with the input's {n_steps} time steps where its "
+                    f"{n_lanes} lanes belong: the model reads time first (PyTorch's default batch_first=False, fed "
+                    "(batch, time, features): use batch_first=True), or takes out[-1] of a batch-first output, "
+                    "which is its last lane (out[:, -1] is each lane's last step)")
         return (f"the model's output: expected per-step outputs of shape {leading} + (units,), like its input, or "
-                f"one output a lane ({leading[1 if self.time_major else 0]}, units), got shape {out} " + (
+                f"one output a lane ({n_lanes}, units), got shape {out} " + (
                     f"({out[time_axis]} steps for {inputs[time_axis]}: a layer that changes the length of time, "
                     "such as a Conv1D with padding='valid', pooling or a stride? padding='causal' keeps one output a "
                     "step)" if steps else "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))

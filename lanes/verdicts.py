@@ -607,7 +607,7 @@ def reads_its_whole_lane(c):
     if _reads_own_and_previous(c) and c.in_lane("later") == c.possible:
         return ("each output reads every step of its own lane, later ones too: a bidirectional model does (a "
                 "forecast must not), and so do outputs that are not one a step (a last-step output whose size "
-                "happens to equal the time steps)")
+                "equals the time steps, from a model that takes no input one step longer to tell)")
 
 
 @passes
@@ -655,7 +655,12 @@ def reads_time_backwards(c):
 
 @fails
 def outputs_late(c):
-    """Each lane alone, no output reads its own step, only earlier ones."""
+    """Each lane alone, no output reads its own step, only earlier ones (one output a lane: not
+    its last step)."""
+    if not c.own[c.scored].any() and not c.per_step:
+        return ("each lane's one output reads earlier steps of its lane but not its last: it is taken before the "
+                "end (out[:, 0] where out[:, -1] belongs), so it knows no element of the target at the end. Take the "
+                "last step's output")
     if not c.own[c.scored].any():
         return ("no output reads its own step, only earlier ones: the outputs are late against the inputs (a "
                 "shift by a step or more, in the model or in what it returns), so none knows its own element. "

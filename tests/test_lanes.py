@@ -734,6 +734,21 @@ def masks():
     return draw()
 
 
+def sequence_masks():
+    """Dependences of one output a lane, (lanes, time, lanes, 1): over the whole batch, or each lane
+    reading only itself at some of its steps."""
+    @st.composite
+    def draw(draw_):
+        lanes_, time = draw_(st.integers(2, 3), label="lanes"), draw_(st.integers(2, 4), label="time")
+        steps = np.array(draw_(st.lists(st.booleans(), min_size=lanes_ * time, max_size=lanes_ * time)))
+        if draw_(st.booleans()):  # each lane reads only itself
+            return np.einsum("ij,is->isj", np.eye(lanes_, dtype=bool), steps.reshape(lanes_, time))[..., None]
+        flags = draw_(st.lists(st.booleans(), min_size=(lanes_ * time) * lanes_, max_size=(lanes_ * time) * lanes_))
+        return np.array(flags).reshape(lanes_, time, lanes_, 1)
+
+    return draw()
+
+
 def batch_sequences():
     """Batches of every kind: stretches that go on or not, one step long or more, shuffled, of
     changing sizes, zero-padded, with state carried or not."""
@@ -779,10 +794,18 @@ def model_is_not_ok_at_chance(mask):
     assert not (check.ok and not (check.own.all() and check.previous[:, 1:].all())), str(check)  # each output
 
 
+def sequence_model_is_not_ok_at_chance(mask):
+    check = lanes.check_model(lambda x: masked(mask)(x)[:, 0], mask.shape[:2] + (1,))  # (lanes, 1): one a lane
+    assert not check.per_step
+    assert not (check.ok and at_chance(check)), str(check)
+    assert not (check.ok and not (check.own.all() and check.previous.all())), str(check)  # its last two steps
+
+
 PROPERTIES = {  # name: (what is generated, the property, how many examples)
     "layouts": (layouts, layout_is_not_ok_at_chance, 100),
     "batches": (batch_sequences, batches_are_not_ok_at_chance, 150),
     "models": (masks, model_is_not_ok_at_chance, 60),
+    "sequence models": (sequence_masks, sequence_model_is_not_ok_at_chance, 60),
 }
 
 
@@ -795,6 +818,7 @@ def property_test(name, **settings_):
 test_no_layout_at_chance_is_ok = property_test("layouts")
 test_no_batches_at_chance_are_ok = property_test("batches")
 test_no_model_at_chance_is_ok = property_test("models")
+test_no_sequence_model_at_chance_is_ok = property_test("sequence models")
 
 
 @pytest.mark.parametrize("name", PROPERTIES)

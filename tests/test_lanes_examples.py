@@ -18,6 +18,8 @@ CAUSES = {  # each broken form's verdict names its cause
     "model": "outputs read other lanes",
     "batchnorm": "statistics over the whole batch",
     "backwards": "do not read their own step",
+    "last_step": "reads earlier steps of its lane but not its last",
+    "stateful": "do not read their own step",
     "tokens": "time along your batch axis",
     "one_hot": "learned nothing about the model",
     "real_shape": "time along your batch axis",
