@@ -24,38 +24,58 @@ def check_layout(layout, length, time_major=False, undo=None):
     features]). It is ok when every lane counts up by one (zeros at a lane's end, or start,
     are read as padding). `undo`, if given, is your function from the model's per-step
     outputs, laid out as the input, back to stream order: it must give np.arange(length)
-    back, or outputs and labels would not line up."""
+    back, or outputs and labels would not line up.
+
+    For a table of several series, (time, series) as a DataFrame's values are, pass its
+    shape as `length`, (time, series): the layout then gets a table whose column s holds
+    series s's own positions, s * (time + 1) + t, one position left out between series, so
+    that a lane that runs from one series into the next is seen to."""
     time_major = check_flag("time_major", time_major, "bool")
-    if isinstance(length, bool) or not isinstance(length, int | np.integer) or not 2 <= length <= MAX_LENGTH:
-        raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**22, got {length!r} "
-                         "(a layout checked on 4 million positions tells what it tells on more)")
+    stream, table = _stream_of(length)
     for name, function in (("layout", layout), ("undo", undo)):
         if function is not None and not callable(function):
             raise ValueError(f"{name}: expected a function of the stream, got {type(function).__name__}")
-    stream = np.arange(length)
-    laid_out = _called("the layout", layout, stream, f"a 1-D array of {length} positions")
+    given = f"a 1-D array of {length} positions" if table is None else f"a table of shape {table}"
+    laid_out = _called("the layout", layout, stream, given)
     lane_map, window = read_map(laid_out, time_major, what="the layout's output")
     pad = padding([lane_map], position_zero_needed=True)[0]
     real = lane_map[~pad] if window == 1 else positions_of(laid_out, "the layout's output").ravel()
-    present = np.zeros(length + 1, dtype=bool)
-    present[np.minimum(real, length)] = True
-    if present[length] or not present[:length].all():
-        missing = np.flatnonzero(~present[:length])
+    wanted = np.sort(stream.ravel())
+    if not np.array_equal(distinct(real), wanted):
+        missing = np.setdiff1d(wanted, real)
         without = (f", without {len(missing)} of them ({', '.join(map(str, missing[:4]))}"
                    f"{', ...' if len(missing) > 4 else ''})" if len(missing) else "")
-        raise ValueError(f"the layout's output: expected every stream position 0..{length - 1} at least "
-                         f"once, got {real.size} slots holding positions {real.min()}..{real.max()}{without}: "
-                         "it must rearrange the whole stream")
+        whole = (f"every stream position 0..{len(wanted) - 1} at least once" if table is None else
+                 f"every position of the table at least once (series s: s * {table[0] + 1} + t)")
+        raise ValueError(f"the layout's output: expected {whole}, got {real.size} slots holding positions "
+                         f"{real.min()}..{real.max()}{without}: it must rearrange the whole "
+                         + ("stream" if table is None else "table"))
     undoes = None
     if undo is not None:
         back = positions_of(_called("undo", undo, laid_out, "the layout's output"), "undo's output")
-        undoes = back.size == length and np.array_equal(back.ravel(), stream)
+        undoes = back.shape == stream.shape and np.array_equal(back, stream) if table else (
+            back.size == len(stream) and np.array_equal(back.ravel(), stream))
     lane_ids, times, positions = slots([lane_map], [pad])
     seen = seen_in_lane(lane_ids, times, positions)
     seen_map = np.zeros(lane_map.shape, dtype=bool)
     seen_map[~pad] = seen
     return LayoutCheck(lane_map, pad, seen_map, counts_up(lane_map, pad), best_from(seen, times, positions),
-                       best_from(np.zeros_like(seen), times, positions), undoes, window, swapped([lane_map]))
+                       best_from(np.zeros_like(seen), times, positions), undoes, window, swapped([lane_map]), table)
+
+
+def _stream_of(length):
+    """(the positions fed to the layout, and the table's (time, series) shape or None) for
+    check_layout's `length`: a whole number, or a table's shape."""
+    if isinstance(length, tuple | list) and len(length) == 2 and all(
+            isinstance(n, int | np.integer) and not isinstance(n, bool) for n in length):
+        n_steps, n_series = (int(n) for n in length)
+        if n_steps >= 2 and n_series >= 1 and n_steps * n_series <= MAX_LENGTH:
+            return np.arange(n_series)[None, :] * (n_steps + 1) + np.arange(n_steps)[:, None], (n_steps, n_series)
+    elif not isinstance(length, bool) and isinstance(length, int | np.integer) and 2 <= length <= MAX_LENGTH:
+        return np.arange(length), None
+    raise ValueError(f"length: expected a whole number of stream positions from 2 to 2**22, or a table's shape "
+                     f"(time, series) of 2 or more steps and 2**22 positions at most, got {length!r} (a layout "
+                     "checked on 4 million positions tells what it tells on more)")
 
 
 @dataclass
@@ -78,6 +98,7 @@ class LayoutCheck(Judged):
     undoes: bool | None
     window: int = 1
     swapped: bool = False
+    table: tuple | None = None  # (time, series), where the layout took a table
 
     conditions = LAYOUT  # the verdict: the first of verdicts.LAYOUT that fits
 
@@ -109,6 +130,8 @@ class LayoutCheck(Judged):
     def __str__(self):
         n_lanes, n_steps = self.lane_map.shape
         return (f"check_layout: {count(n_lanes, 'lane')} x {count(n_steps, 'time step')}\n"
+                + (f"from a table of {self.table[1]} series of {count(self.table[0], 'step')}: series s "
+                   f"holds positions s * {self.table[0] + 1} + 0, 1, 2, ...\n" if self.table else "")
                 + window_line(self.window)
                 + self.lane_lines()
                 + padding_line(int(self.padding.sum()))
@@ -129,14 +152,17 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     batch must go on where lane i of the batch before stopped.
     target_offset: where each target should sit, counted from the last input it may use:
     1 (the default) to forecast the next element, 0 for a label of the element itself.
-    Targets may be one a window (batch,) or one a step (batch, time).
+    Targets may be one a window (batch,), one a step (batch, time), or the next H elements of
+    each window (batch, H), for any H (its first is where target_offset says); of (targets,
+    weights), the targets are read.
     limit: batches read at most, for pipelines that repeat forever (the report says so).
-    key: the input's name, where elements (or their inputs) are dicts."""
+    key: the input's name, where elements (or their inputs) are dicts, or its index, where
+    the inputs are a list or tuple of arrays (an encoder's and a decoder's)."""
     stateful = check_flag("stateful", stateful, "bool")
     time_major = check_flag("time_major", time_major, "bool")
     target_offset = check_flag("target_offset", target_offset, "int", -2 ** 31, 2 ** 31, " from -2**31 to 2**31")
     if key is not None and not isinstance(key, str | int):
-        raise ValueError(f"key: expected the name of the input (a str), got {key!r}")
+        raise ValueError(f"key: expected the name of the input (a str) or its index (an int), got {key!r}")
     limit = check_flag("limit", limit, "int", 1, MAX_BATCHES, f" of batches from 1 to {MAX_BATCHES:,}")
     elements, read_as, more = read_batches(batches, key, limit)
     if stateful and read_as and len(elements) == 1:  # the state goes from batch to batch: which batches?
@@ -168,7 +194,8 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     seen = seen_in_lane(lane_ids, times, positions)
     in_order = [counts_up(m, p) for m, p in zip(maps, pads, strict=True)]
     held = distinct(positions)
-    offsets, per_step = target_offsets(maps, pads, targets, time_major) if targets[0] is not None else (None, None)
+    offsets, per_step, horizon = (target_offsets(maps, pads, targets, time_major, target_offset)
+                                  if targets[0] is not None else (None, None, None))
     return BatchesCheck(
         batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
         first_lanes=[[(m[i], p[i]) for m, p in zip(maps[:BATCHES_SHOWN], pads, strict=False) if i < len(m)]
@@ -179,7 +206,7 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         padded=int(sum(p.sum() for p in pads)),
         boundaries=Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 and not empty else None,
         empty_lanes=empty,
-        seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step,
+        seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step, horizon=horizon,
         target_offset=int(target_offset), best=best_from(seen, times, positions),
         chance=best_from(np.zeros_like(seen), times, positions), limit=limit, window=window,
         unread=elements[0][2], swapped=swapped(maps))
@@ -221,7 +248,9 @@ class BatchesCheck(Judged):
     window: int = 1
     unread: list = field(default_factory=list)  # items of a dict element that are not read (key= names the input)
     empty_lanes: list = field(default_factory=list)  # (batch, lane), from 0, of the lanes that are all padding
+    horizon: int | None = None  # H, where each window's targets are the next H elements (offsets: the first's)
     swapped: bool = False  # as LayoutCheck's, for every batch
+    table = None  # batches come from no table that this check knows (check_layout's)
 
     conditions = BATCHES  # the verdict: the first of verdicts.BATCHES that fits
 
@@ -251,8 +280,13 @@ class BatchesCheck(Judged):
                         f" ({count} of {len(self.offsets)} at {target_place(most, n_steps, self.per_step)})"
                         if count > len(self.offsets) / 2 else ""))
         n_steps = self.shapes[0][1]
-        text = (f"each {'step' if self.per_step else 'window'}'s target is "
-                f"{target_place(self.offset_found, n_steps, self.per_step)}")
+        if self.horizon:
+            text = f"each window's targets are the {self.horizon} elements " + (
+                "after its last" if self.offset_found == 1 else
+                f"from {target_place(self.offset_found, n_steps, False)} on")
+        else:
+            text = (f"each {'step' if self.per_step else 'window'}'s target is "
+                    f"{target_place(self.offset_found, n_steps, self.per_step)}")
         if self.offset_found != self.target_offset:
             text += f", not {target_place(self.target_offset, n_steps, self.per_step)}"
         return text

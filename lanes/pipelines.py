@@ -88,12 +88,20 @@ def _inputs_and_targets(element, number, key):
         inputs, targets = element[0], (element[1] if len(element) > 1 else None)
     else:
         inputs, targets = element, None
+    if isinstance(targets, list | tuple) and targets and all(shape_of(item) is not None for item in targets):
+        targets = targets[0]  # (targets, weights), as pytorch-forecasting's (x, (y, weight)) holds them
     unread = sorted(map(str, set(element) - {key})) if isinstance(element, dict) and len(element) > 1 else []
     return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets"), unread
 
 
 def _named(value, key, what):
-    """`value`, or the item `key` of it if it is a dict (a dict of one item needs no key)."""
+    """`value`, or the item `key` of it if it is a dict (a dict of one item needs no key), or
+    the item at index `key` of a list or tuple of arrays (an encoder-decoder's inputs)."""
+    if isinstance(value, list | tuple) and len(value) > 1 and all(len(shape_of(item) or ()) >= 2 for item in value):
+        if isinstance(key, int) and not isinstance(key, bool) and -len(value) <= key < len(value):
+            return value[key]
+        raise ValueError(f"{what}: expected one array of inputs, got a {type(value).__name__} of {len(value)} arrays "
+                         f"(an encoder's and a decoder's?): name the one to check with key=0 to key={len(value) - 1}")
     if not isinstance(value, dict):
         return value
     if key is None and len(value) == 1:
@@ -189,10 +197,17 @@ class Handovers:
         return int(strides[0]) if (starts[1] == starts[0] + len(starts[0]) * strides[0]).all() else None
 
 
-def target_offsets(maps, pads, targets, time_major):
-    """Target minus the last input it may use, for every target (padding left out), and
-    whether the targets are one a step (else one a window)."""
-    offsets, per_step, lengths = [], None, True
+def _nearer(horizon, per_step, wanted):
+    """Do targets read as the next elements of each window (offsets `horizon`, of their first)
+    sit nearer where they are wanted than read as one a step (offsets `per_step`)?"""
+    return bool(np.abs(horizon - wanted).max() < np.abs(per_step - wanted).max())
+
+
+def target_offsets(maps, pads, targets, time_major, target_offset):
+    """Target minus the last input it may use, for every target (padding left out; for the next
+    H elements of a window, its first), whether the targets are one a step (else one a window),
+    and H where each window's targets are the next H elements (else None)."""
+    offsets, per_step, horizon, lengths = [], None, None, True
     for number, (lane_map, pad, target) in enumerate(zip(maps, pads, targets, strict=True), start=1):
         target = positions_of(target, f"batch {number}'s targets")
         count, n_steps = lane_map.shape
@@ -200,24 +215,31 @@ def target_offsets(maps, pads, targets, time_major):
         if target.ndim == 3 and (target == target[..., :1]).all() or target.ndim == 2 and target.shape != expected \
                 and target.shape[0] == count and (target == target[:, :1]).all():
             target = target[..., 0]  # one target, repeated along its features
+        last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lane_map, pad, strict=True)])
+        runs = target.ndim == 2 and target.shape[0] == count and target.shape[1] > 1 and (
+            np.diff(target, axis=1) == 1).all()  # each row the next elements of a stretch: a horizon?
         if target.shape == (count,):
-            last = np.array([lane[~p][-1] if (~p).any() else 0 for lane, p in zip(lane_map, pad, strict=True)])
             offsets.append(target - last)
-            per_step = False
+            per_step, horizon = False, None
             lengths &= bool((target == (~pad).sum(axis=1)).all())
-        elif target.shape == expected:
+        elif target.shape == expected and not (runs and _nearer(target[:, 0] - last, (
+                (target.T if time_major else target) - lane_map)[~pad], target_offset)):
             offsets.append(((target.T if time_major else target) - lane_map)[~pad])
-            per_step = True
+            per_step, horizon = True, None
+        elif runs:  # the next H elements of each window (H = the steps too, where that fits and one a step does not)
+            offsets.append(target[:, 0] - last)
+            per_step, horizon = False, target.shape[1]
         else:
-            raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), or one a "
-                             f"step, shape {expected}, got shape {target.shape}")
-        lengths &= per_step is False
+            raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), one a step, shape "
+                             f"{expected}, or the next elements of each window, ({count}, horizon) counting up by one, "
+                             f"got shape {target.shape}")
+        lengths &= per_step is False and horizon is None
     offsets = np.concatenate(offsets)
     if lengths and len(np.unique(offsets)) > 1:
         raise ValueError("the batches' second element: expected targets, got each lane's length (its steps "
                          "but padding) in every batch: (inputs, lengths), as a collate_fn for pack_padded_sequence "
                          "returns? Pass (inputs, targets): ((x, y) for x, lengths, y in loader), or the inputs alone: "
                          "(x for x, lengths in loader)")
-    return offsets, per_step
+    return offsets, per_step, horizon
 
 

@@ -68,7 +68,11 @@ def at_chance(check):
 # =========================================================================== inside a lane
 # shared by check_layout and check_batches; `out_of_order` is the first lane that does not
 # count up by one (a maps.Lane), or None
-_FIX_LAYOUT = "Reshape the stream to (batch, time); for a model that reads time first, transpose that"
+def _fix_layout(check):
+    if check.table:
+        return ("Transpose the (time, series) table to (series, time), table.T, before cutting it into windows; a "
+                "reshape keeps its order, rows first, which mixes the series")
+    return "Reshape the stream to (batch, time); for a model that reads time first, transpose that"
 
 
 def _steps(check):
@@ -135,6 +139,25 @@ def time_on_features(c):
                 + ". Give each element a step of its own: (samples, timesteps, 1)")
 
 
+def _series_of(check):
+    """The series and the step in it of each position of the first lane out of order, for a table."""
+    span = check.table[0] + 1
+    return check.out_of_order.positions // span, check.out_of_order.positions % span
+
+
+@fails
+def series_interleaved(c):
+    """From a table of series: most neighbours in a lane are of different series, so a lane
+    holds steps of several series in turn (the table reshaped, rows first)."""
+    if c.out_of_order is not None and c.table:
+        series, steps = _series_of(c)
+        if len(series) > 1 and (np.diff(series) != 0).mean() > 0.5:
+            return (f"a lane holds series {', '.join(map(str, series[:4]))}{', ...' if len(series) > 4 else ''} in "
+                    f"turn, at steps {', '.join(map(str, steps[:4]))}{', ...' if len(steps) > 4 else ''} "
+                    f"({_shown(c)}): the table's rows, each one time step of every series, went into the lanes in "
+                    f"order. {_fix_layout(c)}")
+
+
 @fails
 def lanes_and_time_swapped(c):
     """A lane is out of order, but every lane would count up by one with the lanes and time
@@ -163,7 +186,7 @@ def side_by_side_across_lanes(c):
     across lanes, as a time-major reshape puts them."""
     if c.out_of_order is not None and _side_by_side(c):
         return (f"consecutive positions sit side by side across lanes (lane i: i, i + {_steps(c)[0]}, ...): a "
-                f"time-major reshape, or a reshape where a transpose belongs. {_FIX_LAYOUT}")
+                f"time-major reshape, or a reshape where a transpose belongs. {_fix_layout(c)}")
 
 
 @fails
@@ -172,7 +195,7 @@ def steps_by_more_than_one(c):
     lanes: a reshape where a transpose belongs, in another proportion."""
     if c.out_of_order is not None and _steps_over(c):
         return (f"a lane steps by {_commonest_step(c)} ({_shown(c)}): consecutive positions went to other lanes. "
-                f"{_FIX_LAYOUT}")
+                f"{_fix_layout(c)}")
 
 
 @fails
@@ -201,6 +224,19 @@ def shuffled_inside_a_lane(c):
 
 
 @fails
+def crosses_series(c):
+    """From a table of series: a lane runs from one series into the next, counting up by one
+    inside each (a window cut across the end of a series)."""
+    if c.out_of_order is not None and c.table:
+        series, _ = _series_of(c)
+        inside = np.diff(c.out_of_order.positions)[np.diff(series) == 0]
+        if len(np.unique(series)) > 1 and (inside == 1).all() and (np.diff(series) >= 0).all():
+            return (f"a lane runs from series {series[0]} into series {series[-1]} ({_shown(c)}): a window cut across "
+                    "the end of one series and the start of the next, so its state carries one series into "
+                    "another. Cut each series into windows on its own (or pad each to a whole number of windows)")
+
+
+@fails
 def jumps(c):
     """A lane mostly counts up by one, with a few jumps: positions dropped or moved."""
     if c.out_of_order is not None and np.median(_steps(c)) == 1:
@@ -215,9 +251,9 @@ def out_of_order(c):
         return f"a lane holds {_shown(c)}: not a run of consecutive positions, in no pattern this check knows"
 
 
-IN_A_LANE = (time_on_features, lanes_and_time_swapped, subsampled, side_by_side_across_lanes,
-             steps_by_more_than_one, one_position_along_time, runs_backwards, shuffled_inside_a_lane, jumps,
-             out_of_order)
+IN_A_LANE = (time_on_features, series_interleaved, lanes_and_time_swapped, subsampled, side_by_side_across_lanes,
+             steps_by_more_than_one, one_position_along_time, runs_backwards, shuffled_inside_a_lane, crosses_series,
+             jumps, out_of_order)
 
 
 def _seen_text(check):
@@ -397,6 +433,9 @@ def _shift_text(check):
     text = f"; move each target {abs(shift)} position{'s' * (abs(shift) > 1)} {'later' if shift > 0 else 'earlier'}"
     n_steps = check.shapes[0][1]
     ahead = n_steps - 1 + check.target_offset  # window i is series[i:i + time]; its target, series[i + ahead]
+    if check.horizon:
+        return text + (f" (window i is series[i:i + {n_steps}], its targets series[i + {ahead}:i + "
+                       f"{ahead + check.horizon}])")
     return text + (f" (timeseries_dataset_from_array, sequence_length={n_steps}: data=series[:-{ahead}], "
                    f"targets=series[{ahead}:])" if check.per_step is False and ahead > 0 else "")
 

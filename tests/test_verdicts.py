@@ -63,6 +63,8 @@ def backwards(x):  # go_backwards=True, its outputs not flipped back
 
 CASES = {  # condition: a check that its verdict must come from
     "time_on_features": layout(lambda s: s.reshape(10, 1, 10)),
+    "series_interleaved": layout(lambda table: table.reshape(8, 100, 1), (100, 8)),  # rows first, not table.T
+    "crosses_series": layout(lambda table: table.T.reshape(-1)[:600].reshape(-1, 60), (100, 6)),  # windows of 60
     "lanes_and_time_swapped": batches([np.array([[0, 5, 8], [1, 6, 9], [2, 7, 10], [3, 0, 11], [4, 0, 12],
                                                  [0, 0, 13]])]),  # pad_sequence without batch_first=True
     "subsampled": batches([np.arange(0, 200, 2).reshape(10, 10)]),
