@@ -6,11 +6,12 @@ from functools import cached_property
 
 import numpy as np
 
+from .advice import kind_of
 from .maps import Lane, best_from, counts_up, distinct, padding, positions_of, read_map, seen_in_lane, slots, swapped
 from .pipelines import Handovers, read_batches, target_offsets
 from .probe import MAX_NUMBERS, MAX_SLOTS, MODEL_PROBE_SHAPE, SAMPLE_STEPS, SLOTS_ONE_BY_ONE, Probe
 from .text import closing_lines, count, lane_lines, numbers_text, one_line, padding_line, target_place, window_line
-from .verdicts import BATCHES, LAYOUT, MODEL, Judged
+from .verdicts import BATCHES, LAYOUT, MODEL, Judged, every_problem
 
 MAX_LENGTH = 2 ** 22  # check_layout's stream, at most: seconds and under 1 GiB (docs/performance.md)
 MAX_BATCHES = 100_000  # check_batches' limit, at most: seconds (docs/performance.md)
@@ -60,7 +61,8 @@ def check_layout(layout, length, time_major=False, undo=None):
     seen_map = np.zeros(lane_map.shape, dtype=bool)
     seen_map[~pad] = seen
     return LayoutCheck(lane_map, pad, seen_map, counts_up(lane_map, pad), best_from(seen, times, positions),
-                       best_from(np.zeros_like(seen), times, positions), undoes, window, swapped([lane_map]), table)
+                       best_from(np.zeros_like(seen), times, positions), undoes, window, swapped([lane_map]), table,
+                       kind_of(laid_out))
 
 
 def _stream_of(length):
@@ -99,6 +101,7 @@ class LayoutCheck(Judged):
     window: int = 1
     swapped: bool = False
     table: tuple | None = None  # (time, series), where the layout took a table
+    framework: str | None = None  # whose words the fixes are in (lanes.advice.kind_of)
 
     conditions = LAYOUT  # the verdict: the first of verdicts.LAYOUT that fits
 
@@ -164,7 +167,9 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     if key is not None and not isinstance(key, str | int):
         raise ValueError(f"key: expected the name of the input (a str) or its index (an int), got {key!r}")
     limit = check_flag("limit", limit, "int", 1, MAX_BATCHES, f" of batches from 1 to {MAX_BATCHES:,}")
+    kind = kind_of(batches)
     elements, read_as, more = read_batches(batches, key, limit)
+    kind = kind or kind_of(elements[0][0])
     if stateful and read_as and len(elements) == 1:  # the state goes from batch to batch: which batches?
         raise ValueError(f"batches: with stateful=True, expected the batches as the model gets them, got "
                          f"{read_as.split(', read as')[0]}: fit(x, batch_size=b, shuffle=False) cuts it into "
@@ -192,6 +197,11 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     else:
         lane_ids, times, positions = slots(maps, pads)
     seen = seen_in_lane(lane_ids, times, positions)
+    rereads = 0
+    if stateful and full and len(positions):  # lanes that read a position twice across batches: overlapping windows
+        span = int(positions.max()) + 2
+        key = np.sort(lane_ids * span + positions)
+        rereads = len(distinct(key[1:][key[1:] == key[:-1]] // span))
     in_order = [counts_up(m, p) for m, p in zip(maps, pads, strict=True)]
     held = distinct(positions)
     offsets, per_step, horizon = (target_offsets(maps, pads, targets, time_major, target_offset)
@@ -209,7 +219,7 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step, horizon=horizon,
         target_offset=int(target_offset), best=best_from(seen, times, positions),
         chance=best_from(np.zeros_like(seen), times, positions), limit=limit, window=window,
-        unread=elements[0][2], swapped=swapped(maps))
+        unread=elements[0][2], swapped=swapped(maps), framework=kind, rereads=rereads)
 
 
 @dataclass
@@ -251,8 +261,16 @@ class BatchesCheck(Judged):
     horizon: int | None = None  # H, where each window's targets are the next H elements (offsets: the first's)
     swapped: bool = False  # as LayoutCheck's, for every batch
     table = None  # batches come from no table that this check knows (check_layout's)
+    framework: str | None = None  # as LayoutCheck's
+
+    rereads: int = 0  # stateful: lanes that read some position twice, across batches (overlapping windows)
+    problems: list = field(init=False)  # the name of each problem found, of each kind (verdicts.PROBLEMS)
 
     conditions = BATCHES  # the verdict: the first of verdicts.BATCHES that fits
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.problems, self.verdict = every_problem(self)
 
     @property
     def continuing(self):
@@ -377,7 +395,7 @@ def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, see
                     depends[lane, step] = probe.moved([(lane, step)])
                     probed[lane, step] = True
     return ModelCheck(shape, time_major, probe.reads, how, depends, probed, probe.calls, probe.traced,
-                      probe.inference, probe.repeated, probe.per_step)
+                      probe.inference, probe.repeated, probe.per_step, kind_of(model))
 
 
 @dataclass
@@ -407,6 +425,7 @@ class ModelCheck(Judged):
     inference: bool | None
     repeated: bool = False  # every lane's output is the same at every step
     per_step: bool = True  # outputs one a step; else one a lane (at its last step)
+    framework: str | None = None  # as LayoutCheck's
     own: np.ndarray = field(init=False)
     previous: np.ndarray = field(init=False)
     seen: np.ndarray = field(init=False)

@@ -78,8 +78,8 @@ def _inputs_and_targets(element, number, key):
     that are not read: its targets, perhaps)."""
     if hasattr(element, "batch_sizes") and hasattr(element, "data"):  # a PackedSequence is a tuple too
         positions_of(element, f"batch {number}")  # says how to pad it
-    if isinstance(element, list) and 1 <= len(element) <= 3 and all(
-            len(shape_of(item) or ()) >= 1 for item in element) and len(shape_of(element[0])) >= 2:
+    if isinstance(element, list) and 1 <= len(element) <= 3 and len(shape_of(element[0]) or ()) >= 2 and all(
+            _arrays(item) for item in element):
         element = tuple(element)  # [inputs, targets], as PyTorch's DataLoader yields: not a batch of lanes
     if isinstance(element, tuple):
         if not 1 <= len(element) <= 3:
@@ -92,6 +92,14 @@ def _inputs_and_targets(element, number, key):
         targets = targets[0]  # (targets, weights), as pytorch-forecasting's (x, (y, weight)) holds them
     unread = sorted(map(str, set(element) - {key})) if isinstance(element, dict) and len(element) > 1 else []
     return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets"), unread
+
+
+def _arrays(item):
+    """Is `item` an array, or a list or tuple of arrays ([targets, weights], as a DataLoader collates
+    (targets, weights))?"""
+    if isinstance(item, list | tuple):
+        return bool(item) and all(len(shape_of(inner) or ()) >= 1 for inner in item)
+    return len(shape_of(item) or ()) >= 1
 
 
 def _named(value, key, what):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .advice import say
 from .probe import SLOTS_ONE_BY_ONE
 from .text import count, numbers_text, positions_text
 
@@ -165,8 +166,7 @@ def lanes_and_time_swapped(c):
     if c.out_of_order is not None and c.swapped and not _side_by_side(c):
         return (f"a lane holds {_shown(c)}, but every lane would count up by one with lanes and time swapped: "
                 "the batch is (time, batch), fed as (batch, time) (PyTorch's pad_sequence without "
-                "batch_first=True, a view or reshape where a transpose belongs). Transpose it, or use "
-                "pad_sequence(..., batch_first=True)")
+                f"batch_first=True, a view or reshape where a transpose belongs). {say('batch swapped', c.framework)}")
 
 
 @fails
@@ -306,7 +306,9 @@ LAYOUT = (*IN_A_LANE, undo_does_not_invert, layout_counts_up, lanes_one_step_lon
 
 # =========================================================================== check_batches
 # with stateful, `boundaries` holds each lane's handovers from batch to batch (pipelines.Handovers)
-_STATEFUL_FIX = "Split the series into one stretch a lane first, or use stateful=False"
+_STATEFUL_FIX = ("Split the series into one stretch a lane first (stretches = series[:len(series) // lanes * "
+                 "lanes].reshape(lanes, -1), and batch k is stretches[:, k * steps:(k + 1) * steps]), or use "
+                 "stateful=False")
 
 
 def _breaks(check):
@@ -342,7 +344,7 @@ def lane_of_padding_carried(c):
                    if len(c.empty_lanes) > 1 else "")
                 + ": a stateful model carries each lane's state through every batch, so that lane's state meets "
                 "nothing and the lanes around it are not one stretch each. Give every batch its full lanes of real "
-                "steps: drop the short batch (drop_remainder=True, drop_last=True)")
+                f"steps: drop the short batch ({say('drop last', c.framework)})")
 
 
 @fails
@@ -352,8 +354,8 @@ def epoch_starts_over(c):
     if _breaks(c) and c.boundaries.starts_over():
         return (f"at batch {c.boundaries.first_break[0] + 2} every lane starts again where batch 1 began: the "
                 "pipeline repeats (an epoch's end, or .repeat()), and the state carried across it belongs to the "
-                "series' end. Reset the state when an epoch starts (Keras: each stateful layer's reset_state(); "
-                "PyTorch: a fresh hidden state), and check one epoch")
+                f"series' end. Reset the state when an epoch starts ({say('reset', c.framework)}), and check one "
+                "epoch")
 
 
 @fails
@@ -420,8 +422,7 @@ def batch_sizes_differ(c):
     sizes = {n_lanes for n_lanes, _ in c.shapes}
     if c.stateful and len(sizes) > 1:
         return (f"batches hold {' or '.join(map(str, sorted(sizes)))} lanes; a stateful model needs every batch "
-                "the same size" + (": drop the last, short batch (tf.data: drop_remainder=True; PyTorch's "
-                                   "DataLoader: drop_last=True)"
+                "the same size" + (f": drop the last, short batch ({say('drop last', c.framework)})"
                                    if len({n_lanes for n_lanes, _ in c.shapes[:-1]}) == 1 else
                                    ", since its state holds one row a lane: keep the lanes the same all through"))
 
@@ -436,8 +437,12 @@ def _shift_text(check):
     if check.horizon:
         return text + (f" (window i is series[i:i + {n_steps}], its targets series[i + {ahead}:i + "
                        f"{ahead + check.horizon}])")
-    return text + (f" (timeseries_dataset_from_array, sequence_length={n_steps}: data=series[:-{ahead}], "
-                   f"targets=series[{ahead}:])" if check.per_step is False and ahead > 0 else "")
+    if check.per_step is not False or ahead <= 0:
+        return text
+    if check.framework in (None, "tf.data", "keras"):
+        return text + (f" (timeseries_dataset_from_array, sequence_length={n_steps}: data=series[:-{ahead}], "
+                       f"targets=series[{ahead}:])")
+    return text + f" (window i is series[i:i + {n_steps}], its target series[i + {ahead}])"
 
 
 @fails
@@ -468,9 +473,56 @@ def batches_one_step_long(c):
                 "stateful=True, lane i going on in the next batch")
 
 
+@fails
+def windows_reread(c):
+    """Stateful: lanes read again positions they read in an earlier batch (windows that
+    overlap), whatever order the batches come in. A kind of problem of its own (PROBLEMS),
+    said beside the others; as a verdict, a break between batches always comes first."""
+    if c.stateful and c.rereads:
+        return (f"{count(c.rereads, 'lane')} read again positions read in an earlier batch: the windows overlap, so "
+                "the state re-feeds steps it has seen; cut windows that do not overlap (shift = size)")
+
+
 BATCHES = (*IN_A_LANE, lane_of_padding_carried, epoch_starts_over, windows_overlap, windows_in_neighbouring_lanes,
            windows_in_other_lanes, lanes_skip, batches_reordered, batch_sizes_differ, targets_elsewhere,
            batches_count_up, batches_one_step_long, what_was_seen)
+
+
+PROBLEMS = {  # the kinds of problem a pipeline can have at once, each its conditions in order
+    "in a lane": IN_A_LANE,
+    "between batches": (lane_of_padding_carried, epoch_starts_over, windows_overlap, windows_in_neighbouring_lanes,
+                        windows_in_other_lanes, lanes_skip, batches_reordered),
+    "overlap": (windows_reread,),
+    "batch sizes": (batch_sizes_differ,),
+    "targets": (targets_elsewhere,),
+}
+_STATELESS = ("between batches", "overlap", "batch sizes")  # the kinds that stateful=False leaves behind
+
+
+def _overlap_said(check, found):
+    """Is what windows_reread would say said already: by a problem that names the overlap, or
+    by a pipeline that starts over (whose lanes read their stretches again, as they should)?"""
+    restarts = check.boundaries is not None and check.boundaries.restart() is not None
+    return restarts or any(name in ("epoch_starts_over", "windows_overlap") or "overlap" in text
+                           for _, name, text in found)
+
+
+def every_problem(check):
+    """(the names of the problems found, one of each kind of PROBLEMS, and the verdict: its own
+    text where there is one problem or none; else every problem, the fix that solves most first)."""
+    found = []
+    for kind, conditions in PROBLEMS.items():
+        said = next(((condition.__name__, text) for condition in conditions
+                     if (text := condition(check)) is not None), None)
+        if said and not (kind == "overlap" and _overlap_said(check, found)):
+            found.append((kind, *said))
+    if len(found) < 2:
+        return [name for _, name, _ in found], check.verdict
+    texts = [f"({number}) {text}" for number, (_, _, text) in enumerate(found, start=1)]
+    every = "both" if len(found) == 2 else f"all {len(found)}"
+    first = (f"stateful=False solves {every} at once: each batch is fine on its own. Or fix each: "
+             if check.stateful and all(kind in _STATELESS for kind, _, _ in found) else "")
+    return [name for _, name, _ in found], f"{len(found)} problems at once. {first}" + " ".join(texts)
 
 
 # =========================================================================== check_model
@@ -541,8 +593,10 @@ def _own_missed_text(check):
     return f"{missed} of {of} outputs do not read their own step (at steps {where})"
 
 
-_BATCH_MODE = ("Check it in inference mode (model(x, training=False), net.eval()), where it uses its running "
-               "statistics")
+def _lower(text):
+    return text[0].lower() + text[1:]
+
+
 _STATISTICS_ANYWAY = ("Keras' BatchNormalization called with training=True, PyTorch's BatchNorm with "
                       "track_running_stats=False, or a normalisation over the batch axis")
 
@@ -573,7 +627,7 @@ def walks_time_along_the_batch(c):
     if _one_way_same_step(c):
         return ("outputs read other lanes: the model walks time along your batch axis (a time-major "
                 "model, such as PyTorch's default batch_first=False, fed (batch, time, features)). "
-                "Transpose its input, or use batch_first=True")
+                f"{say('time first', c.framework)}")
 
 
 @fails
@@ -582,7 +636,7 @@ def batch_statistics(c):
     if _every_lane(c, same_step_only=False):
         return ("every input moves every output of every lane, at every step: statistics over the whole batch "
                 + ("(BatchNorm, or a normalisation over the batch, in training mode) mix the lanes. "
-                   f"{_BATCH_MODE}" if not c.inference else
+                   f"{say('inference', c.framework)}" if not c.inference else
                    f"mix the lanes, even in inference mode ({_STATISTICS_ANYWAY}): normalise each lane alone, or "
                    "use the running statistics"))
 
@@ -594,10 +648,10 @@ def both_ways_along_the_batch(c):
     if _every_lane(c, same_step_only=True):
         return ("every input moves every other lane's output at its own step: something runs both ways along "
                 "your batch axis, such as a layer that reads time first (attention, a bidirectional RNN: "
-                "PyTorch's default batch_first=False) fed (batch, time, features). Transpose its input, or use "
-                "batch_first=True; or statistics over the batch at each step " + {
+                f"PyTorch's default batch_first=False) fed (batch, time, features). {say('time first', c.framework)}"
+                "; or statistics over the batch at each step " + {
                     True: f"({_STATISTICS_ANYWAY})",
-                    False: f"(BatchNorm in training mode): {_BATCH_MODE[0].lower()}{_BATCH_MODE[1:]}",
+                    False: f"(BatchNorm in training mode): {_lower(say('inference', c.framework))}",
                     None: "(BatchNorm in training mode, or a normalisation over the batch axis)"}[c.inference])
 
 

@@ -216,7 +216,8 @@ def test_check_batches_with_carried_state_needs_each_lane_to_go_on():
     # neighbouring windows, repeated (.repeat()): the cause is in the first epoch, the repeat is said too
     (windows_in_batches(np.arange(100), 5, 4) * 2, "consecutive windows went to neighbouring lanes (each lane starts "
      "5 after the one before), so each lane carries another stretch's state. Split the series into one stretch a "
-     "lane first, or use stateful=False (and at batch 6 the pipeline starts over"),
+     "lane first (stretches = series[:len(series) // lanes * lanes].reshape(lanes, -1), and batch k is "
+     "stretches[:, k * steps:(k + 1) * steps]), or use stateful=False (and at batch 6 the pipeline starts over"),
     # one stretch a lane, its batches reversed: not an overlap
     (partitioned(np.arange(100), 4, 5)[::-1], "every lane goes back: the batches come in another order"),
     # two stretches interleaved over 4 lanes (A0, B0, A1, B1 | A2, ...): the next window is two lanes on

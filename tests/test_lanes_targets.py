@@ -60,3 +60,8 @@ def test_targets_with_weights_are_read_as_targets():
     both = windows(11)
     check = lanes.check_batches([(both[:, :10], (both[:, 10], np.ones(len(both))))], stateful=False)
     assert check.ok and check.offset_found == 1
+    # as a DataLoader's default collate gives them: [x, [y, weight]], lists
+    collated = lanes.check_batches([[both[:, :10], [both[:, 10], np.ones(len(both))]]], stateful=False)
+    assert collated.ok and collated.offset_found == 1
+    own = lanes.check_batches([[both[:, :10], [both[:, 9], np.ones(len(both))]]], stateful=False)
+    assert not own.ok and own.condition == "targets_elsewhere"

@@ -88,6 +88,8 @@ CASES = {  # condition: a check that its verdict must come from
     "windows_in_other_lanes": batches([np.stack([a[2 * k], b[2 * k], a[2 * k + 1], b[2 * k + 1]]) for k in range(5)
                                        for a, b in [(np.arange(50).reshape(10, 5),
                                                      np.arange(50, 100).reshape(10, 5))]], stateful=True),
+    "windows_reread": batches([w[None] for w in np.random.default_rng(0).permutation(  # said beside "shuffled"
+        np.lib.stride_tricks.sliding_window_view(np.arange(100), 10))], stateful=True),
     "lanes_skip": batches([np.arange(i, i + 10)[None] for i in range(0, 900, 15)], stateful=True),
     "batches_reordered": batches(stretches(100, 4, 5)[::-1], stateful=True),
     "batch_sizes_differ": batches(stretches(1200, 4, 10)[:29] + [np.arange(3)[:, None] * 300 + 290 + np.arange(10)],
@@ -121,7 +123,7 @@ LISTS = {"check_layout": verdicts.LAYOUT, "check_batches": verdicts.BATCHES, "ch
 
 
 def test_every_condition_has_a_case_a_docstring_and_a_kind():
-    conditions = {condition for listed in LISTS.values() for condition in listed}
+    conditions = {condition for listed in (*LISTS.values(), *verdicts.PROBLEMS.values()) for condition in listed}
     assert {condition.__name__ for condition in conditions} == set(CASES)
     assert all(condition.__doc__ and condition.ok in (True, False) for condition in conditions)
     for listed in LISTS.values():  # each list ends in a condition that fits anything, and names each once
@@ -133,5 +135,22 @@ def test_every_condition_has_a_case_a_docstring_and_a_kind():
 def test_each_condition_gives_the_verdict_of_its_case(name):
     check = CASES[name]()
     condition = getattr(verdicts, name)
+    if not any(condition in listed for listed in LISTS.values()):  # a problem said beside the verdict's own
+        assert name in check.problems and condition(check) in check.verdict, check.verdict
+        return
     assert check.condition == name, (check.condition, check.verdict)
     assert check.ok is condition.ok and check.verdict == condition(check)
+
+
+def test_every_problem_of_a_pipeline_is_said_at_once_the_fix_for_all_first():
+    # shuffled and overlapping, one window a batch, and a short last batch: before, "shuffled" alone, and
+    # "overlap" only once that was fixed
+    windows = np.lib.stride_tricks.sliding_window_view(np.arange(100), 10)
+    shuffled = [w[None] for w in np.random.default_rng(0).permutation(windows)]
+    check = lanes.check_batches(shuffled, stateful=True)
+    assert check.problems == ["batches_reordered", "windows_reread"], check.problems
+    assert check.verdict.startswith("2 problems at once. stateful=False solves both at once")
+    assert "(1) lane 0 goes from" in check.verdict and "(2) 1 lane read again" in check.verdict
+    targets = lanes.check_batches([(w, w[:, 0]) for w in shuffled], stateful=True)  # and targets out of place
+    assert len(targets.problems) == 3 and "stateful=False solves" not in targets.verdict
+    assert lanes.check_batches(shuffled, stateful=False).ok
