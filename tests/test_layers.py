@@ -10,7 +10,7 @@ LAYERS = [  # from the bottom up: the task, the checks, what writes and runs, th
     ("broken_rnn", "fixed_rnn"), ("side_by_side", "lanes_examples", "lesson"), ("experiments",),  # what runs them
 ]
 PACKAGE_LAYERS = [  # lanes/, from the bottom up: words, frameworks, the map, what reads batches and models,
-    ("text",), ("frameworks",), ("maps",), ("pipelines", "probe"), ("verdicts",), ("checks",), ("__init__",),  # ...
+    ("text",), ("frameworks",), ("maps", "advice"), ("pipelines", "probe"), ("verdicts",), ("checks",), ("__init__",),  # ...
 ]
 
 
