@@ -84,7 +84,7 @@ class Probe:
         n_lanes, n_steps = probe.lanes_and_steps(inputs)
         calls_left = n_lanes * n_steps if n_lanes * n_steps <= SLOTS_ONE_BY_ONE else n_lanes + n_steps
         if took * calls_left > 1.0:  # worth a trace: a Keras model runs op by op, but as a graph in milliseconds
-            graph = _traced(probe)
+            graph = _traced(probe, first)
             probe.call, probe.traced = graph or probe.call, graph is not None
         return probe
 
@@ -95,14 +95,20 @@ class Probe:
         """The heads to judge, from the shapes of the model's arrays, and words for the report."""
         n_lanes, n_steps = self.lanes_and_steps(self.inputs)
         leading = (n_steps, n_lanes) if self.time_major else (n_lanes, n_steps)
+        arrays = [shape for shape in self.shapes if shape is not None]
+        lanes_on = self.lane_axes() if len(arrays) > 1 or any(
+            len(shape) >= 2 and shape[0] == shape[1] == n_lanes for shape in arrays) else {}
         steps, sequences = [], []
         for index, shape in enumerate(self.shapes):
-            if shape is not None and len(shape) >= 2 and shape[:2] == leading:
+            axis = lanes_on.get(index, "unknown")  # where an input one lane wider shows the lanes, if it was tried
+            if shape is None or axis is None:
+                continue
+            if len(shape) >= 2 and shape[:2] == leading and axis in ("unknown", 1 if self.time_major else 0):
                 steps.append(index)
-            elif shape is not None and len(shape) in (1, 2) and shape[0] == n_lanes:
+            elif len(shape) in (1, 2) and shape[0] == n_lanes and axis in ("unknown", 0):
                 sequences.append(Head(index, False, 0))
-            elif shape is not None and len(shape) == 3 and shape[1] == n_lanes != shape[0]:  # h_n: (layers, lanes, k)
-                sequences.append(Head(index, False, 1))
+            elif len(shape) == 3 and shape[1] == n_lanes and (axis == 1 or axis == "unknown" and shape[0] != n_lanes):
+                sequences.append(Head(index, False, 1))  # h_n: (layers, lanes, k)
         follows = self.follow(steps) if steps else {}
         said = ""
         if steps and not follows:
@@ -132,6 +138,30 @@ class Probe:
         if left:
             said += f" ({left} other array{'s' * (left > 1)} left out)"
         return heads, said
+
+    def lane_axes(self):
+        """{index: the axis of that array that follows an input one lane wider (None: no axis
+        does, so it holds no lanes: nn.LSTM's h_n of a model that reads time first)}, or {} where
+        the model takes no such input. Tried where the shapes alone cannot tell: several arrays
+        (an output and h_n may have one shape), or one whose first two axes are both the lanes'."""
+        axis = 1 if self.time_major else 0
+        wider = np.concatenate([self.inputs, self.inputs.take([-1], axis=axis)], axis=axis)
+        self.calls += 1
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                shapes = [shape_of(leaf) for leaf in self.leaves(self.call(wider))]
+        except Exception:
+            return {}
+        if len(shapes) != len(self.shapes):
+            return {}
+        found = {}
+        for index, (before, after) in enumerate(zip(self.shapes, shapes, strict=True)):
+            if before is None or after is None or len(before) != len(after):
+                continue
+            grew = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if a != b]
+            found[index] = grew[0] if len(grew) == 1 and after[grew[0]] == before[grew[0]] + 1 else None
+        return found
 
     def follow(self, indices):
         """{index: does that array's time axis follow an input one step longer?}, or {} where the
@@ -243,17 +273,46 @@ def _same_along_time(out):
     return out.shape[1] > 1 and bool(np.allclose(out, out[:, :1], rtol=1e-6, atol=1e-9))
 
 
-def _traced(probe):
-    """The probe's model as a TensorFlow graph, if it returns TensorFlow tensors (a Keras model
-    on the TensorFlow backend does) and the graph gives the same outputs; else None."""
-    inputs = probe.inputs
-    if not any(type(leaf).__module__.startswith("tensorflow") for leaf in probe.leaves(probe.call(inputs.copy()))):
-        return None
-    import tensorflow as tf
+def _traced(probe, leaves):
+    """The probe's model compiled once, if it gives the same outputs so: a TensorFlow graph
+    where it returns TensorFlow tensors (a Keras model on the TensorFlow backend does), or
+    jax.jit where it returns JAX arrays (a Flax apply, a lax.scan, Keras on JAX); else None.
+    Under jax.jit, with Keras loaded, the call runs in a keras.StatelessScope: a layer that
+    updates a variable (a BatchNormalization in training mode) would leave a tracer in it; a
+    Flax nnx module passed as it is gets nnx.jit, which carries its state updates out.
+    The probe's base outputs become the compiled call's, so no rounding of its own reads as moved."""
+    inputs, call = probe.inputs, probe.call
+    roots = {type(leaf).__module__.split(".")[0] for leaf in leaves}  # a jax.Array is jaxlib's ArrayImpl
+    if "tensorflow" in roots:
+        import tensorflow as tf
 
-    graph = tf.function(probe.call)
-    try:
-        same = np.allclose(probe.outputs(inputs, probe.leaves(graph(inputs.copy()))), probe.base, rtol=1e-4, atol=1e-5)
-    except Exception:  # a function that cannot run as a graph (it calls .numpy(), say): call it as it is
+        graph = tf.function(call)
+    elif roots & {"jax", "jaxlib"}:
+        import functools
+        import sys
+
+        import jax
+
+        keras, nnx = sys.modules.get("keras"), sys.modules.get("flax.nnx")  # imported by the model's code, if at all
+        stateless = hasattr(keras, "StatelessScope") and keras.backend.backend() == "jax"  # Keras 3 on JAX
+
+        def compiled(inputs):
+            if not stateless:
+                return call(inputs)
+            with keras.StatelessScope():
+                return call(inputs)
+
+        graph = jax.jit(compiled)
+        if nnx is not None and isinstance(call, nnx.Module):  # it updates its own state (an RNN's Rngs count)
+            graph = functools.partial(nnx.jit(lambda module, inputs: module(inputs)), call)
+    else:
         return None
-    return graph if same else None
+    try:
+        out = probe.outputs(inputs, probe.leaves(graph(inputs.copy())))
+    except Exception:  # a function that cannot run as a graph (it calls .numpy(), or mutates its state): as it is
+        return None
+    if not np.allclose(out, probe.base, rtol=1e-4, atol=1e-5):
+        return None
+    probe.base = out
+    probe.repeated = probe.per_step and _same_along_time(out)
+    return graph

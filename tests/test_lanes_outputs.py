@@ -85,3 +85,22 @@ def test_a_model_that_takes_one_length_only_is_read_by_shape():
 
     check = lanes.check_model(fixed_length, (3, 4, 1))
     assert check.ok and "an input one step longer not taken" in str(check)
+
+
+def test_a_state_with_as_many_layers_as_lanes_is_told_apart_by_one_lane_more():
+    # found by running the PyTorch forms: nn.GRU(num_layers=3)'s h_n at 3 lanes is (3, 3, units), and was
+    # refused as "3 steps for 4"; a time-first nn.LSTM(num_layers=3) fed (3, 4, 1) returns h_n and c_n of its
+    # output's shape, (3, 4, units), which followed a longer input too and were judged as outputs
+    def h_n(x, layers=3):  # batch first: the last step of each lane, one a layer
+        return np.stack([running_sum(x)[:, -1] * (layer + 1) for layer in range(layers)])
+
+    check = lanes.check_model(h_n, (3, 4, 1))
+    assert check.ok and not check.per_step and check.condition == "one_output_reads_its_lane", check.verdict
+
+    def time_first_lstm(x, layers=3):  # torch's default: axis 0 read as time, axis 1 as the batch
+        out = along_the_batch(x)
+        state = np.stack([out[-1] * (layer + 1) for layer in range(layers)])  # (layers, its batch, units)
+        return out, (state, state)
+
+    check = lanes.check_model(time_first_lstm, (3, 4, 1))
+    assert check.condition == "walks_time_along_the_batch" and "(2 other arrays left out)" in str(check), str(check)
