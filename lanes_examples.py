@@ -79,6 +79,15 @@ def one_array():
     return lanes.check_batches(question, stateful=False), lanes.check_batches(answer, stateful=False)
 
 
+def table():
+    """A table of 8 series of 1000 steps, (time, series) as a DataFrame's .values holds them,
+    for a model that reads one series a lane: check_layout takes the table's shape. Reshaped
+    to (8, 1000, 1), its rows go into the lanes in order, so each lane holds every series in
+    turn; transposed, table.T, each lane is one series."""
+    return (lanes.check_layout(lambda table: table.reshape(8, 1000, 1), (1000, 8)),
+            lanes.check_layout(lambda table: table.T[..., None], (1000, 8)))
+
+
 # --- the pipeline: many batches, from tf.data and Keras ---------------------------------
 def windows():
     """A stateful LSTM (the state carried from batch to batch) fed windows of 10, batched 4 at
@@ -136,6 +145,15 @@ def targets():
     next_one = keras.utils.timeseries_dataset_from_array(SERIES[:-10], targets=SERIES[10:],
                                                          sequence_length=10, batch_size=32)
     return lanes.check_batches(own_start, stateful=False), lanes.check_batches(next_one, stateful=False)
+
+
+def horizon():
+    """A forecaster of the next 5 elements: windows of 15 from timeseries_dataset_from_array,
+    split into 10 inputs and 5 targets. Split one step early, the targets start at each
+    window's own last input, which the model has already read."""
+    windows = keras.utils.timeseries_dataset_from_array(SERIES, targets=None, sequence_length=15, batch_size=32)
+    return (lanes.check_batches(windows.map(lambda w: (w[:, :10], w[:, 9:14])), stateful=False),
+            lanes.check_batches(windows.map(lambda w: (w[:, :10], w[:, 10:])), stateful=False))
 
 
 def loader():
@@ -267,10 +285,11 @@ def real_shape():
     return lanes.check_model(time_major, (16, 64, 8)), lanes.check_model(running_sum, (16, 64, 8))
 
 
-FORMS = {form.__name__: form for form in (seed, transpose, padding, timesteps_as_features, one_array, windows,
-                                          shuffled, overlap, repeat, one_step, targets, loader, model, batchnorm,
+FORMS = {form.__name__: form for form in (seed, transpose, padding, timesteps_as_features, one_array, table, windows,
+                                          shuffled, overlap, repeat, one_step, targets, horizon, loader, model,
+                                          batchnorm,
                                           backwards, last_step, stateful, tokens, one_hot, real_shape)}
-NUMPY_ALONE = (seed, transpose, padding, timesteps_as_features, one_array)  # the forms that need no TensorFlow
+NUMPY_ALONE = (seed, transpose, padding, timesteps_as_features, one_array, table)  # the forms that need no TensorFlow
 
 
 def parse_args(argv=None):

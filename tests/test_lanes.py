@@ -704,7 +704,8 @@ def at_chance(check):
 
 
 def layouts():
-    """Layouts of every kind: reshapes either way, lanes one step long, shuffles, overlapping windows."""
+    """Layouts of every kind: reshapes either way, lanes one step long, shuffles, overlapping windows,
+    and tables of several series, transposed, reshaped, or cut into windows across series."""
     def build(kind, lanes_, time, seed):
         n = lanes_ * time
         if kind == "reshape":
@@ -713,10 +714,19 @@ def layouts():
             return n, lambda stream: stream.reshape(time, lanes_).T
         if kind == "shuffled":
             return n, lambda stream: np.random.default_rng(seed).permutation(stream).reshape(lanes_, time)
+        if kind == "table, transposed":  # `lanes_` series of `time` steps, one series a lane
+            return (time, lanes_), lambda table: table.T
+        if kind == "table, reshaped":  # rows first: every series in turn
+            return (time, lanes_), lambda table: table.reshape(lanes_, time)
+        if kind == "table, windows across series":  # series after series, cut into windows of seed + 1
+            return (time, lanes_), lambda table: np.append(table.T.ravel(), np.zeros(
+                -n % (seed + 1), dtype=int)).reshape(-1, seed + 1)
         return n + time - 1, lambda stream: np.lib.stride_tricks.sliding_window_view(stream, time)  # windows
 
-    return st.builds(build, st.sampled_from(["reshape", "time-major", "shuffled", "windows"]),
-                     st.integers(1, 6), st.integers(1, 5), st.integers(0, 9)).filter(lambda built: built[0] >= 2)
+    kinds = ["reshape", "time-major", "shuffled", "windows", "table, transposed", "table, reshaped",
+             "table, windows across series"]
+    return st.builds(build, st.sampled_from(kinds), st.integers(1, 6), st.integers(1, 5), st.integers(0, 9)).filter(
+        lambda built: (built[0] if isinstance(built[0], int) else built[0][0]) >= 2)
 
 
 def masks():
