@@ -6,15 +6,17 @@ inside every lane they should count up by one. Three checks do that for you:
 
     import numpy as np, lanes
     print(lanes.check_layout(lambda stream: stream.reshape(7, 50, 1), 350))  # your reshape
+    print(lanes.check_layout(lambda table: table.T[..., None], (1000, 8)))  # your table of series
     print(lanes.check_batches(my_pipeline(np.arange(1000)), stateful=True))  # your batches
     print(lanes.check_model(my_model, (3, 4, 1)))                           # your model
 
 Each returns a result with `.ok`, `.verdict`, `.condition` (the name of the verdict's
-condition in lanes.verdicts) and its figures as attributes, and a str() that
-is a short report ending in one verdict line. The verdict comes from a table of patterns,
-each with its cause and fix; where no pattern fits, it says what it saw and guesses no cause.
-One rule holds over every table: where the best accuracy that the figures allow on a task
-that needs the previous element is at chance, the verdict is never ok. Shapes are
+condition in lanes.verdicts) and its figures as attributes, and a str() that is a short
+report ending in one verdict line. The verdict comes from a list of named conditions, each
+with its cause and its fix, in your framework's words; where none fits, it says what it saw
+and guesses no cause. One rule holds over every list: where the best accuracy that the
+figures allow on a task that needs the previous element is at chance, the verdict is never
+ok. Shapes are
 (batch, time[, features]), or (time, batch[, features]) with time_major=True.
 
 The lane map under all three is a (lanes, time) array: the stream position in each slot.

@@ -11,9 +11,10 @@ ADVICE = {  # topic: {framework (None: not known): the words}
         "torch": "Use batch_first=True (nn.LSTM, nn.GRU, nn.RNN, nn.TransformerEncoderLayer), or x.transpose(0, 1) "
                  "before it and after",
         "keras": "Keras' RNN layers read (batch, time, features) as they are: drop the transpose around the layer",
-        "flax": "flax.linen.RNN reads (batch, time, features) with time_major=False, its default: drop "
-                "time_major=True, or the transpose",
-        "jax": "lax.scan runs along axis 0: scan over x.swapaxes(0, 1), and swap its outputs back",
+        "flax": "Flax's RNN (flax.linen.RNN, flax.nnx.RNN) reads (batch, time, features) with time_major=False, "
+                "its default: drop time_major=True, or the transpose",
+        "jax": "lax.scan runs along axis 0: scan over x.swapaxes(0, 1), and swap its outputs back (a Flax RNN: "
+               "time_major=False)",
     },
     "batch swapped": {
         None: "Transpose it, or use pad_sequence(..., batch_first=True)",

@@ -336,20 +336,23 @@ class BatchesCheck(Judged):
 
 def check_model(model, shape=MODEL_PROBE_SHAPE, time_major=False, nudge=1.0, seed=0):
     """Find which input slots each output of `model` depends on, by nudging its input and
-    watching which outputs move. `model` is any callable from a NumPy array of `shape` to
-    per-step outputs of shape (shape[0], shape[1], ...): a function, a tf.function, or a Keras
-    model or PyTorch module as it is (a PyTorch module gets a tensor). Of a list or tuple of
-    outputs, every per-step array is judged, and the state left out (nn.LSTM returns (output,
-    state)). `shape` is (batch, time, features), or (time,
-    batch, features) if time_major. A shape of two, (batch, time), means ids: the model gets
-    int64 ids 0 and 1, valid for any Embedding, and a nudge swaps one for the other. A float
-    slot is nudged by rolling its features one place and adding `nudge`.
+    watching which outputs move. `model` is any callable from a NumPy array of `shape` to its
+    outputs: a function, a tf.function, a jitted JAX function, or a Keras model, a PyTorch or a
+    Flax nnx module as it is (a PyTorch module gets a tensor; a Keras model with stateful
+    layers is checked through a stateless copy). Outputs are per step, (shape[0], shape[1],
+    ...), or one a lane (the last step's output, a pooled head, h_n), judged as the lane's
+    output at its last step (see lanes.probe). Of a list or tuple of outputs, nested too, every
+    per-step array is judged, found by its shape, and the rest left out (nn.LSTM returns
+    (output, (h_n, c_n))). `shape` is (batch, time, features), or (time, batch, features) if
+    time_major. A shape of two, (batch, time), means ids: the model gets int64 ids 0 and 1,
+    valid for any Embedding, and a nudge swaps one for the other. A float slot is nudged by
+    rolling its features one place and adding `nudge`.
 
     Up to SLOTS_ONE_BY_ONE slots, each is nudged alone. Above, each lane is nudged whole, and
     then, if no lane moves another, each time step in every lane at once, which tells the same
     in far fewer calls; if lanes do mix, a sample of slots is nudged alone, and the report
-    says which. It is ok when no output reads another lane, and the outputs read their own
-    lane's previous step."""
+    says which. It is ok when no output reads another lane, and every output reads its own
+    step and its own lane's step before."""
     time_major = check_flag("time_major", time_major, "bool")
     nudge = check_flag("nudge", nudge, "number", 1e-3, 1e3, " from 0.001 to 1000 (a smaller nudge moves no "
                        "float32 input; a larger one, every saturated unit)")

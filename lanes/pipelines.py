@@ -238,9 +238,13 @@ def target_offsets(maps, pads, targets, time_major, target_offset):
             offsets.append(target[:, 0] - last)
             per_step, horizon = False, target.shape[1]
         else:
+            swapped = target.shape[:1] == (n_steps,) and n_steps != count and not time_major
             raise ValueError(f"batch {number}'s targets: expected one a window, shape ({count},), one a step, shape "
                              f"{expected}, or the next elements of each window, ({count}, horizon) counting up by one, "
-                             f"got shape {target.shape}")
+                             f"got shape {target.shape}" + (
+                                 f", one a lane for {n_steps} lanes on the inputs' axis 1: are the inputs (time, "
+                                 "batch), as a collate_fn that stacks along axis 1 makes them? Check them with "
+                                 "time_major=True" if swapped else ""))
         lengths &= per_step is False and horizon is None
     offsets = np.concatenate(offsets)
     if lengths and len(np.unique(offsets)) > 1:

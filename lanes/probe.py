@@ -47,6 +47,7 @@ class Probe:
     inference: bool | None  # the model runs in inference mode: True, False, or None (not known)
     heads: list = field(default_factory=list)
     shapes: list = field(default_factory=list)  # the shape of every array the model returns
+    longer: list | None = None  # their shapes for an input one step longer ([]: the model took none)
     base: np.ndarray | None = None
     calls: int = 0
     traced: bool = False
@@ -109,7 +110,17 @@ class Probe:
                 sequences.append(Head(index, False, 0))
             elif len(shape) == 3 and shape[1] == n_lanes and (axis == 1 or axis == "unknown" and shape[0] != n_lanes):
                 sequences.append(Head(index, False, 1))  # h_n: (layers, lanes, k)
-        follows = self.follow(steps) if steps else {}
+        time_first = [head.index for head in sequences if head.lane_axis == 1 and not self.time_major
+                      and self.shapes[head.index][0] == n_steps]  # (layers, lanes, k), or (time, lanes, k)?
+        follows = self.follow(steps + time_first) if steps or time_first else {}
+        for index in time_first:
+            if follows.get(index) is False and self.follow([index], axis=0).get(index):
+                raise ValueError(f"the model's output: expected per-step outputs of shape {leading} + (units,), "
+                                 f"like its input, got shape {self.shapes[index]}: the input's {n_steps} time steps "
+                                 f"on axis 0 (it follows an input one step longer) and its {n_lanes} lanes on axis 1, "
+                                 "(time, batch) outputs for a (batch, time) input: permute them back "
+                                 "(out.permute(1, 0, 2), out.transpose(0, 1)), or, if the model takes (time, batch), "
+                                 "check it with time_major=True")
         said = ""
         if steps and not follows:
             said = ", an input one step longer not taken, so its outputs are read as per step by their shape"
@@ -163,22 +174,26 @@ class Probe:
             found[index] = grew[0] if len(grew) == 1 and after[grew[0]] == before[grew[0]] + 1 else None
         return found
 
-    def follow(self, indices):
-        """{index: does that array's time axis follow an input one step longer?}, or {} where the
-        model takes no such input (a fixed length), or returns arrays of other kinds then."""
-        axis = 0 if self.time_major else 1
-        longer = np.concatenate([self.inputs, self.inputs.take([-1], axis=axis)], axis=axis)
-        self.calls += 1
-        try:
-            with warnings.catch_warnings():  # Keras warns of an input shape its model was not built for
-                warnings.simplefilter("ignore")
-                shapes = [shape_of(leaf) for leaf in self.leaves(self.call(longer))]
-        except Exception:
+    def follow(self, indices, axis=None):
+        """{index: does that array's `axis` (its time axis, unless said) follow an input one step
+        longer?}, or {} where the model takes no such input (a fixed length), or returns arrays of
+        other kinds then. The model is called once for it, however often this is asked."""
+        time_axis = 0 if self.time_major else 1
+        axis = time_axis if axis is None else axis
+        if self.longer is None:
+            longer = np.concatenate([self.inputs, self.inputs.take([-1], axis=time_axis)], axis=time_axis)
+            self.calls += 1
+            try:
+                with warnings.catch_warnings():  # Keras warns of an input shape its model was not built for
+                    warnings.simplefilter("ignore")
+                    self.longer = [shape_of(leaf) for leaf in self.leaves(self.call(longer))]
+            except Exception:
+                self.longer = []
+        if len(self.longer) != len(self.shapes):
             return {}
-        if len(shapes) != len(self.shapes):
-            return {}
-        return {index: shapes[index] is not None and len(shapes[index]) > axis
-                and shapes[index][axis] == longer.shape[axis] for index in indices}
+        steps = self.inputs.shape[time_axis] + 1
+        return {index: self.longer[index] is not None and len(self.longer[index]) > axis
+                and self.longer[index][axis] == steps for index in indices}
 
     def no_head_text(self, leading):
         """Why no array the model returns can be read as the lanes' outputs, from the first."""
@@ -186,8 +201,9 @@ class Probe:
         if out is None:
             return "the model's output: expected arrays, got none with a shape"
         inputs, time_axis = self.inputs.shape, 0 if self.time_major else 1
-        steps = (len(out) >= 3 and out[1 - time_axis] == inputs[1 - time_axis]  # its time axis alone differs,
-                 and not (len(inputs) == 3 and out[time_axis] == inputs[2] and inputs[time_axis] in out[2:]))
+        lanes_kept = len(out) >= 3 and out[1 - time_axis] == inputs[1 - time_axis]
+        moved = lanes_kept and inputs[time_axis] in out[2:]  # the steps are there, on a later axis
+        steps = lanes_kept and not moved  # its time axis alone differs
         n_lanes, n_steps = self.lanes_and_steps(self.inputs)
         if n_lanes != n_steps and n_steps in out and n_lanes not in out:
             return (f"the model's output: expected per-step outputs of shape {leading} + (units,), or one output a "
@@ -199,7 +215,11 @@ class Probe:
                 f"one output a lane ({n_lanes}, units), got shape {out} " + (
                     f"({out[time_axis]} steps for {inputs[time_axis]}: a layer that changes the length of time, "
                     "such as a Conv1D with padding='valid', pooling or a stride? padding='causal' keeps one output a "
-                    "step)" if steps else "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
+                    "step)" if steps else
+                    f"(the input's {inputs[time_axis]} time steps are on axis {out.index(inputs[time_axis], 2)}: the "
+                    "model moves its time axis, as a Conv1d's (batch, channels, time) not permuted back, a Permute "
+                    "or a transpose do; put time back on axis 1)" if moved else
+                    "(does the model move its time axis: a Permute, a Reshape, a transpose?)"))
 
     def leaves(self, out):
         """The arrays of what the model returned, in order: lists and tuples taken apart, nested too."""

@@ -648,7 +648,7 @@ def test_check_model_judges_every_per_step_output_of_a_list():
     (lambda x: np.zeros(3)[x], (3, 4, 1), "raised IndexError"),  # float ids: the model's own error, in one line
     ("not a model", (3, 4, 1), "a callable"),
     (lambda x: None, (3, 4, 1), "got None (a function that returns nothing?)"),
-    (lambda x: x.transpose(0, 2, 1), (3, 4, 2), "move its time axis: a Permute"),  # Permute((2, 1)) inside
+    (lambda x: x.transpose(0, 2, 1), (3, 4, 2), "steps are on axis 2: the model moves its time axis"),  # Permute
     (lambda x: x[:, 1:] - x[:, :-1], (3, 4, 1), "3 steps for 4: a layer that changes the length of time"),  # 'valid'
 ])
 def test_check_model_refuses_bad_input_with_what_it_expected(model, shape, expected):

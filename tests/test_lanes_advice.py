@@ -22,7 +22,7 @@ def along_the_batch(x):  # a model that reads time first, fed (batch, time, feat
 
 @pytest.mark.parametrize("module, words", [
     ("keras.src.models.sequential", "Keras' RNN layers read (batch, time, features) as they are"),
-    ("flax.linen.module", "flax.linen.RNN reads (batch, time, features) with time_major=False"),
+    ("flax.linen.module", "Flax's RNN (flax.linen.RNN, flax.nnx.RNN) reads (batch, time, features)"),
     ("jaxlib.xla_extension", "lax.scan runs along axis 0: scan over x.swapaxes(0, 1)"),
     ("my_project.models", "Transpose its input, or use batch_first=True"),  # not known: the common words
 ])

@@ -101,7 +101,7 @@ def test_a_shape_that_raises_and_a_stateful_lane_of_zeros_give_a_value_error_or_
     assert lanes.check_batches([RaisingShape()], stateful=False).ok  # a batch: read through __array__, as NumPy does
     check = lanes.check_batches([np.arange(8).reshape(2, 4), np.array([[8, 9, 10, 11], [0, 0, 0, 0]])],
                                 stateful=True)  # was IndexError
-    assert not check.ok and "lane 1 of batch 2 is all padding" in check.verdict
+    assert not check.ok and "lane 1 of batch 2, the last, is all padding" in check.verdict
 
 
 # --- the fuzz: a result or a ValueError, nothing else --------------------------------------
@@ -220,3 +220,13 @@ def test_check_batches_gives_a_result_or_a_value_error(batches, stateful, time_m
        time_major=flag(st.booleans()), nudge=flag(st.just(1.0)), seed=flag(st.integers(0, 3)))
 def test_check_model_gives_a_result_or_a_value_error(model, shape, time_major, nudge, seed):
     a_result_or_a_value_error(lambda: lanes.check_model(model, shape, time_major=time_major, nudge=nudge, seed=seed))
+
+
+def test_stretches_of_unequal_length_are_told_from_a_short_batch():
+    # found by a new user's probe: lanes zero-filled where their stretch ends were told to drop a short batch
+    stretches = np.zeros((4, 60), dtype=int)
+    for lane, length in enumerate((60, 40, 55, 30)):
+        stretches[lane, :length] = 100 * lane + 1 + np.arange(length)
+    check = lanes.check_batches([stretches[:, k:k + 20] for k in range(0, 60, 20)], stateful=True)
+    assert not check.ok and "its stretch ended before the others'" in check.verdict, check.verdict
+    assert "drop" not in check.verdict

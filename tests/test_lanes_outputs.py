@@ -104,3 +104,32 @@ def test_a_state_with_as_many_layers_as_lanes_is_told_apart_by_one_lane_more():
 
     check = lanes.check_model(time_first_lstm, (3, 4, 1))
     assert check.condition == "walks_time_along_the_batch" and "(2 other arrays left out)" in str(check), str(check)
+
+
+def test_time_major_outputs_never_permuted_back_are_refused():
+    # found by a new user's probe: an nn.GRU fed x.permute(1, 0, 2), its (time, batch, k) output never
+    # permuted back, was read as a state (layers, lanes, k), its 5 steps as 5 layers: ok
+    def permuted_gru(ids):
+        return np.cumsum(np.eye(4)[ids].transpose(1, 0, 2), axis=0)  # (time, batch, 4)
+
+    with pytest.raises(ValueError, match=r"the input's 5 time steps on axis 0 .* \(time, batch\) outputs for a "
+                                         r"\(batch, time\) input: permute them back"):
+        lanes.check_model(permuted_gru, (3, 5))
+    assert lanes.check_model(lambda ids: permuted_gru(ids).transpose(1, 0, 2), (3, 5)).ok
+
+
+def test_a_conv1d_head_that_leaves_time_last_is_named_so():
+    # (batch, time, k) -> (batch, channels, time): was "8 steps for 5: padding='valid'?"
+    with pytest.raises(ValueError, match="the input's 5 time steps are on axis 2: the model moves its time axis"):
+        lanes.check_model(lambda x: np.repeat(running_sum(x).transpose(0, 2, 1), 8, axis=1), (3, 5, 1))
+
+
+def test_a_view_to_time_batch_is_named_for_outputs_one_a_lane_too():
+    # found by a new user's probe: x.reshape(time, batch, ...) into a time-first RNN, then h_n[-1]: was
+    # "in no pattern this check knows"
+    def viewed_last_state(x):
+        lanes_, time = x.shape[:2]
+        return along_the_batch(x.reshape(time, lanes_, -1))[-1]  # (lanes, k): the view's last step
+
+    check = lanes.check_model(viewed_last_state, (3, 4, 1))
+    assert not check.ok and check.condition == "viewed_as_time_batch", check.verdict

@@ -65,3 +65,12 @@ def test_targets_with_weights_are_read_as_targets():
     assert collated.ok and collated.offset_found == 1
     own = lanes.check_batches([[both[:, :10], [both[:, 9], np.ones(len(both))]]], stateful=False)
     assert not own.ok and own.condition == "targets_elsewhere"
+
+
+def test_targets_one_a_lane_of_time_major_inputs_point_at_time_major():
+    # found by a new user's probe: a collate_fn that stacks windows along axis 1, read without time_major
+    both = windows(11)[:16]
+    element = (both[:, :10].T[..., None], both[:, 10])  # inputs (10 steps, 16 lanes, 1), targets (16,)
+    with pytest.raises(ValueError, match=r"one a lane for 16 lanes on the inputs' axis 1: are the inputs \(time"):
+        lanes.check_batches([element], stateful=False)
+    assert lanes.check_batches([element], stateful=False, time_major=True).ok

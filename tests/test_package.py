@@ -40,3 +40,14 @@ def test_the_package_metadata_says_numpy_alone():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["dependencies"] == ["numpy>=1.26"] and project["name"] == "lanes"
+
+
+def test_the_packages_docstring_examples_print_what_they_show():
+    import doctest
+    import importlib
+
+    import lanes
+
+    modules = [lanes] + [importlib.import_module(f"lanes.{path.stem}") for path in (ROOT / "lanes").glob("[!_]*.py")]
+    results = [doctest.testmod(module) for module in modules]
+    assert sum(result.failed for result in results) == 0 and results[0].attempted >= 4
