@@ -67,7 +67,7 @@ def kind_of(value, depth=0):
     if "tensorflow" in roots:
         return "tf.data" if hasattr(value, "element_spec") or "Tensor" in type(value).__name__ else "keras"
     if framework(value) or "torch" in roots:
-        return framework(value) or "torch"
+        return framework(value) or "torch"  # a module, or a DataLoader and the tensors it yields
     if depth < 3 and isinstance(value, list | tuple) and value:  # a list of batches, or (inputs, targets)
         return kind_of(value[0], depth + 1)
     if depth < 3 and isinstance(value, dict) and value:

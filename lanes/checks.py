@@ -7,7 +7,19 @@ from functools import cached_property
 import numpy as np
 
 from .advice import kind_of
-from .maps import Lane, best_from, counts_up, distinct, padding, positions_of, read_map, seen_in_lane, slots, swapped
+from .maps import (
+    Lane,
+    best_from,
+    counts_up,
+    distinct,
+    padding,
+    positions_of,
+    read_map,
+    rereading_lanes,
+    seen_in_lane,
+    slots,
+    swapped,
+)
 from .pipelines import Handovers, read_batches, target_offsets
 from .probe import MAX_NUMBERS, MAX_SLOTS, MODEL_PROBE_SHAPE, SAMPLE_STEPS, SLOTS_ONE_BY_ONE, Probe
 from .text import closing_lines, count, lane_lines, numbers_text, one_line, padding_line, target_place, window_line
@@ -197,17 +209,12 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
     else:
         lane_ids, times, positions = slots(maps, pads)
     seen = seen_in_lane(lane_ids, times, positions)
-    rereads = 0
-    if stateful and full and len(positions):  # lanes that read a position twice across batches: overlapping windows
-        span = int(positions.max()) + 2
-        key = np.sort(lane_ids * span + positions)
-        rereads = len(distinct(key[1:][key[1:] == key[:-1]] // span))
     in_order = [counts_up(m, p) for m, p in zip(maps, pads, strict=True)]
     held = distinct(positions)
     offsets, per_step, horizon = (target_offsets(maps, pads, targets, time_major, target_offset)
                                   if targets[0] is not None else (None, None, None))
     return BatchesCheck(
-        batches=len(maps), stateful=bool(stateful), shapes=[m.shape for m in maps], read_as=read_as, more=more,
+        batches=len(maps), stateful=stateful, shapes=[m.shape for m in maps], read_as=read_as, more=more,
         first_lanes=[[(m[i], p[i]) for m, p in zip(maps[:BATCHES_SHOWN], pads, strict=False) if i < len(m)]
                      for i in range(min(LANES_SHOWN, len(maps[0])))],
         out_of_order=next((Lane(m[i][~p[i]], len(m), held, len(held) < positions.size)
@@ -217,9 +224,10 @@ def check_batches(batches, stateful, time_major=False, target_offset=1, limit=10
         boundaries=Handovers.of(maps[:full], pads[:full]) if stateful and full > 1 and not empty else None,
         empty_lanes=empty,
         seen=int(seen.sum()), targets=int(seen.size), offsets=offsets, per_step=per_step, horizon=horizon,
-        target_offset=int(target_offset), best=best_from(seen, times, positions),
+        target_offset=target_offset, best=best_from(seen, times, positions),
         chance=best_from(np.zeros_like(seen), times, positions), limit=limit, window=window,
-        unread=elements[0][2], swapped=swapped(maps), framework=kind, rereads=rereads)
+        unread=elements[0][2], swapped=swapped(maps), framework=kind,
+        rereads=rereading_lanes(lane_ids, positions) if stateful and full else 0)  # across batches: overlap
 
 
 @dataclass
@@ -260,13 +268,12 @@ class BatchesCheck(Judged):
     empty_lanes: list = field(default_factory=list)  # (batch, lane), from 0, of the lanes that are all padding
     horizon: int | None = None  # H, where each window's targets are the next H elements (offsets: the first's)
     swapped: bool = False  # as LayoutCheck's, for every batch
-    table = None  # batches come from no table that this check knows (check_layout's)
     framework: str | None = None  # as LayoutCheck's
-
     rereads: int = 0  # stateful: lanes that read some position twice, across batches (overlapping windows)
     problems: list = field(init=False)  # the name of each problem found, of each kind (verdicts.PROBLEMS)
 
     conditions = BATCHES  # the verdict: the first of verdicts.BATCHES that fits
+    table = None  # batches come from no table that this check knows (check_layout's)
 
     def __post_init__(self):
         super().__post_init__()
@@ -521,7 +528,6 @@ class ModelCheck(Judged):
                   f"outputs that read it and their own lane's previous step: {int(self.seen[self.scored].sum())} of "
                   f"{int(self.scored[:, self.after_first].sum())}"]
         return "\n".join(lines) + "\n" + closing_lines(self)
-
 
 
 def check_flag(name, value, kind, low=None, high=None, bounds=""):

@@ -38,7 +38,6 @@ def best_possible(lane_map):
     return best_from(seen_in_lane(lane_ids, times, positions), times, positions)
 
 
-
 def positions_of(value, what):
     """`value` (anything np.asarray reads) as an int64 array of stream positions, or a
     ValueError that says what `what` held instead."""
@@ -109,7 +108,6 @@ def read_map(batch, time_major, what):
     return np.ascontiguousarray(array.T if time_major else array), window
 
 
-
 def window_text(batch, window):
     first = positions_of(batch, "")[0, 0]
     return (f"the features of each slot hold {window} consecutive positions (slot (0, 0): "
@@ -117,13 +115,11 @@ def window_text(batch, window):
             "timesteps) puts them")
 
 
-
 def as_map(lane_map):
     array = positions_of(lane_map, "the lane map")
     if array.ndim != 2 or 0 in array.shape:
         raise ValueError(f"the lane map: expected a 2-D array (lanes, time), got shape {array.shape}")
     return array
-
 
 
 def padding(maps, position_zero_needed):
@@ -221,6 +217,15 @@ def seen_in_lane(lane_ids, times, positions):
     return (positions > 0) & (known[at] == wanted) & (times[first[at]] < times)
 
 
+def rereading_lanes(lane_ids, positions):
+    """How many lanes hold some position twice (flat slot arrays, as seen_in_lane takes)."""
+    if not len(positions):
+        return 0
+    span = int(positions.max()) + 2
+    key = np.sort(lane_ids * span + positions)  # one key per (lane, position)
+    return len(distinct(key[1:][key[1:] == key[:-1]] // span))
+
+
 def counts_up(lane_map, pad=None):
     """(lanes,) bools: does each lane of a (lanes, time) map count up by one (its padding left out)?"""
     steps_up = np.diff(lane_map, axis=1) == 1
@@ -243,17 +248,15 @@ def best_from(seen, times, positions):
     """
     if not len(seen):
         return {"accuracy": 0.5, "cross_entropy": float(np.log(2))}  # nothing to score: a coin
-    correct, entropy = float(seen.sum()), 0.0
     hidden_at = np.bincount(times[~seen])  # the hidden slots at each time step: a pool
     forced_at = np.bincount(times[~seen & (positions == 0)], minlength=len(hidden_at))  # the first element
     hidden, forced = hidden_at[hidden_at > 0], forced_at[hidden_at > 0]
     p_zero = (forced + 0.5 * (hidden - forced)) / hidden  # P(previous element 0), in each pool
-    correct += float((hidden * np.maximum(p_zero, 1 - p_zero)).sum())
+    correct = float(seen.sum() + (hidden * np.maximum(p_zero, 1 - p_zero)).sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         bits = [np.where(p > 0, p * np.log(1 / p), 0.0) for p in (p_zero, 1 - p_zero)]
-    entropy += float((hidden * (bits[0] + bits[1])).sum())
-    return {"accuracy": correct / seen.size, "cross_entropy": float(entropy / seen.size)}
-
+    entropy = float((hidden * (bits[0] + bits[1])).sum())
+    return {"accuracy": correct / seen.size, "cross_entropy": entropy / seen.size}
 
 
 def swapped(maps):
@@ -268,7 +271,6 @@ def swapped(maps):
                for m, pad in zip(turned, pads, strict=True))
 
 
-
 @dataclass(frozen=True)
 class Lane:
     """A lane that does not count up by one: its positions (padding left out), how many lanes
@@ -279,5 +281,3 @@ class Lane:
     lanes: int
     held: np.ndarray
     repeats: bool
-
-

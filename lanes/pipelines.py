@@ -40,17 +40,18 @@ def read_batches(batches, key, limit):
                                                                "batch, pass [batch] and name its input with key="
                                                                if isinstance(batches, dict) else ""))
     if _is_one_array(batches):
-        ndim = len(shape_of(batches))
+        shape = shape_of(batches)
+        ndim = len(shape)
         if ndim in (2, 3):
             return [(batches, None, [])], (
-                f"one array of shape {tuple(batches.shape)}, read as one batch"
+                f"one array of shape {shape}, read as one batch"
                 + ("; to check it as a stack of (batch, time) batches, pass list(array)" if ndim == 3 else "")), False
         if ndim == 4:
             batches = list(batches)
             read_as = f"one 4-D array, read as a stack of {len(batches)} batches"
         else:
             raise ValueError(f"batches: expected batches, or one batch (batch, time[, features]), got one array of "
-                             f"shape {tuple(batches.shape)}; for one lane, pass array.reshape(1, -1)")
+                             f"shape {shape}; for one lane, pass array.reshape(1, -1)")
     else:
         read_as = None
     try:
@@ -88,7 +89,7 @@ def _inputs_and_targets(element, number, key):
         inputs, targets = element[0], (element[1] if len(element) > 1 else None)
     else:
         inputs, targets = element, None
-    if isinstance(targets, list | tuple) and targets and all(shape_of(item) is not None for item in targets):
+    if isinstance(targets, list | tuple) and _arrays(targets):
         targets = targets[0]  # (targets, weights), as pytorch-forecasting's (x, (y, weight)) holds them
     unread = sorted(map(str, set(element) - {key})) if isinstance(element, dict) and len(element) > 1 else []
     return _named(inputs, key, f"batch {number}"), _named(targets, None, f"batch {number}'s targets"), unread

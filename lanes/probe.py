@@ -7,6 +7,7 @@ units)), which stands at the lane's last step. Of a list or tuple (nested too: n
 where there is none, every per-sequence one. An output whose axis after the lanes has the
 input's steps is tried on an input one step longer: it is per step only if that axis follows.
 """
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -70,7 +71,7 @@ class Probe:
         probe.heads, said = probe.plan()
         probe.reads += said
         probe.base = probe.outputs(inputs, first)
-        probe.repeated = probe.per_step and _same_along_time(probe.base)
+        probe.repeated = _same_along_time(probe.base)
         started = time.perf_counter()  # the second call: a model built by the first, warm
         again = probe.outputs(inputs)
         took = time.perf_counter() - started
@@ -140,6 +141,10 @@ class Probe:
             heads = sorted(sequences, key=lambda head: head.index)
         if not heads:
             raise ValueError(self.no_head_text(leading))
+        judged = sum(math.prod(self.shapes[head.index]) for head in heads)
+        if judged > MAX_NUMBERS:
+            raise ValueError(f"the model's output: expected {MAX_NUMBERS:,} numbers at most, got {judged:,}: "
+                             "check a smaller shape, or a model with fewer units")
         kind = "per-step" if heads[0].per_step else "per-sequence (one a lane, at its last step)"
         left = len([shape for shape in self.shapes if shape is not None]) - len(heads)
         if len(heads) > 1:
@@ -155,15 +160,7 @@ class Probe:
         does, so it holds no lanes: nn.LSTM's h_n of a model that reads time first)}, or {} where
         the model takes no such input. Tried where the shapes alone cannot tell: several arrays
         (an output and h_n may have one shape), or one whose first two axes are both the lanes'."""
-        axis = 1 if self.time_major else 0
-        wider = np.concatenate([self.inputs, self.inputs.take([-1], axis=axis)], axis=axis)
-        self.calls += 1
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                shapes = [shape_of(leaf) for leaf in self.leaves(self.call(wider))]
-        except Exception:
-            return {}
+        shapes = self.shapes_one_longer(1 if self.time_major else 0)
         if len(shapes) != len(self.shapes):
             return {}
         found = {}
@@ -181,19 +178,24 @@ class Probe:
         time_axis = 0 if self.time_major else 1
         axis = time_axis if axis is None else axis
         if self.longer is None:
-            longer = np.concatenate([self.inputs, self.inputs.take([-1], axis=time_axis)], axis=time_axis)
-            self.calls += 1
-            try:
-                with warnings.catch_warnings():  # Keras warns of an input shape its model was not built for
-                    warnings.simplefilter("ignore")
-                    self.longer = [shape_of(leaf) for leaf in self.leaves(self.call(longer))]
-            except Exception:
-                self.longer = []
+            self.longer = self.shapes_one_longer(time_axis)
         if len(self.longer) != len(self.shapes):
             return {}
         steps = self.inputs.shape[time_axis] + 1
         return {index: self.longer[index] is not None and len(self.longer[index]) > axis
                 and self.longer[index][axis] == steps for index in indices}
+
+    def shapes_one_longer(self, axis):
+        """The shapes of the arrays the model returns for its input one entry longer along `axis`
+        (the last lane or step again), or [] where it takes no such input."""
+        longer = np.concatenate([self.inputs, self.inputs.take([-1], axis=axis)], axis=axis)
+        self.calls += 1
+        try:
+            with warnings.catch_warnings():  # Keras warns of an input shape its model was not built for
+                warnings.simplefilter("ignore")
+                return [shape_of(leaf) for leaf in self.leaves(self.call(longer))]
+        except Exception:
+            return []
 
     def no_head_text(self, leading):
         """Why no array the model returns can be read as the lanes' outputs, from the first."""
@@ -250,9 +252,6 @@ class Probe:
             array = np.moveaxis(array, head.lane_axis, 0)  # (lanes, time, ...), also where time came first
             parts.append(array.reshape(n_lanes, n_steps if head.per_step else 1, -1))
         out = np.concatenate(parts, axis=2)
-        if out.size > MAX_NUMBERS:
-            raise ValueError(f"the model's output: expected {MAX_NUMBERS:,} numbers at most, got {out.size:,}: "
-                             "check a smaller shape, or a model with fewer units")
         if not np.isfinite(out).all():
             raise ValueError("the model's output: expected finite numbers, got NaN or infinity")
         return out
@@ -289,7 +288,7 @@ class Probe:
 
 
 def _same_along_time(out):
-    """Is every lane's output (lanes, time, k) the same at every step?"""
+    """Is every lane's output (lanes, time, k) the same at every step (of two or more)?"""
     return out.shape[1] > 1 and bool(np.allclose(out, out[:, :1], rtol=1e-6, atol=1e-9))
 
 
@@ -334,5 +333,5 @@ def _traced(probe, leaves):
     if not np.allclose(out, probe.base, rtol=1e-4, atol=1e-5):
         return None
     probe.base = out
-    probe.repeated = probe.per_step and _same_along_time(out)
+    probe.repeated = _same_along_time(out)
     return graph
